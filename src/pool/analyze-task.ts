@@ -1,0 +1,36 @@
+import { analyzeCode, type CodeAnalysis } from '../code/analyze';
+import type { WinnowParams } from '../code/fingerprint';
+import { readTextFile } from '../discover/read';
+
+export interface AnalyzeTask {
+  id: number;
+  root: string;
+  path: string;
+  kind: 'python' | 'notebook';
+  params: WinnowParams;
+  maxBytes: number;
+  /** Size on disk, to schedule large files first. */
+  bytes: number;
+}
+
+export type AnalyzeOutcome =
+  | { id: number; ok: true; analysis: CodeAnalysis }
+  | { id: number; ok: false; skipped: string };
+
+/** Reads and analyzes one code file; every failure becomes a reason, never an exception. */
+export function runAnalyzeTask(t: AnalyzeTask): AnalyzeOutcome {
+  const read = readTextFile(t.root, t.path, t.maxBytes);
+  if ('skipped' in read) return { id: t.id, ok: false, skipped: read.skipped };
+  try {
+    return { id: t.id, ok: true, analysis: analyzeCode(read.bytes, t.kind, t.params) };
+  } catch (e) {
+    return { id: t.id, ok: false, skipped: `cannot analyze: ${(e as Error).message}` };
+  }
+}
+
+/** Buffers a result owns, to transfer rather than copy between threads. */
+export function transferables(o: AnalyzeOutcome): ArrayBuffer[] {
+  if (!o.ok) return [];
+  const a = o.analysis;
+  return [a.kinds, a.lines, a.raw, a.fpHi, a.fpLo, a.fpPos].map((x) => x.buffer as ArrayBuffer).filter((b, i, all) => all.indexOf(b) === i);
+}

@@ -1,0 +1,122 @@
+import { analyzeCode } from '../../src/code/analyze';
+import { defaultMatchOptions, matchCode } from '../../src/detectors/copied-code';
+import { renameIdentifiers, reformat, stripComments } from '../../src/eval/transform';
+import { buildPack } from '../../src/signatures/build';
+import { loadIndex, type SignatureIndex } from '../../src/signatures/index';
+import { syntheticUpstream, tempDir, writeTree } from '../helpers/fixtures';
+
+const params = { k: 40, w: 20 };
+const opts = defaultMatchOptions(40, 20);
+const up = syntheticUpstream();
+
+async function indexOf(packs: { name: string; files: Record<string, string>; kind?: 'code' | 'background' }[]): Promise<SignatureIndex> {
+  const out = tempDir('match-packs');
+  for (const p of packs) {
+    await buildPack(writeTree(tempDir(`src-${p.name}`), p.files), out, { name: p.name, version: '2.0', category: 'model-implementation', licence: 'Apache-2.0', kind: p.kind });
+  }
+  return loadIndex([out], params);
+}
+
+const OWN = `
+def load_rows(path):
+    with open(path) as handle:
+        header = handle.readline().strip().split(";")
+        rows = [dict(zip(header, line.rstrip().split(";"))) for line in handle]
+    return header, rows
+
+
+def summarize(rows, column):
+    seen = {}
+    for row in rows:
+        key = row.get(column, "?")
+        seen[key] = seen.get(key, 0) + 1
+    ordered = sorted(seen.items(), key=lambda kv: (-kv[1], kv[0]))
+    return ordered[:10]
+`;
+
+const match = (src: string, index: SignatureIndex) => matchCode('repo/file.py', analyzeCode(Buffer.from(src), 'python', params), index, opts);
+
+describe('copied-code matching', () => {
+  let index: SignatureIndex;
+  beforeAll(async () => {
+    index = await indexOf([{ name: 'synth', files: up }]);
+  });
+
+  test('an identical file is a whole-file blob match', () => {
+    const m = match(up['lib/core.py'], index);
+    expect(m.findings).toHaveLength(1);
+    expect(m.findings[0]).toMatchObject({ method: 'blob-sha1', strength: 'conclusive', upstream: { project: 'synth', path: 'lib/core.py', licence: 'Apache-2.0' } });
+    expect(m.copiedTokens).toBe(analyzeCode(Buffer.from(up['lib/core.py']), 'python', params).mass);
+  });
+
+  test('renamed, reformatted and comment-stripped copies of a whole file match by normalized hash', () => {
+    for (const variant of [renameIdentifiers(up['lib/stats.py']), reformat(up['lib/stats.py']), stripComments(up['lib/core.py'])]) {
+      const m = match(variant, index);
+      expect(m.findings[0]?.method).toBe('normalized-hash');
+    }
+    const renamed = match(renameIdentifiers(up['lib/stats.py']), index).findings[0];
+    expect(renamed.details?.verbatim).toBeLessThan(0.8);
+  });
+
+  test('a pasted, renamed function inside own code is found with both line ranges, and own code is not', () => {
+    const beta = up['lib/core.py'].split('\n').slice(16, 30).join('\n'); // the beta function
+    const src = OWN + '\n\n' + renameIdentifiers(beta, (n) => `${n}_x`) + '\n' + OWN.replace(/load_rows/g, 'load_more').replace(/summarize/g, 'count_by');
+    const m = match(src, index);
+    expect(m.findings).toHaveLength(1);
+    const f = m.findings[0];
+    const betaStart = src.split('\n').findIndex((l) => l.startsWith('def beta_x')) + 1;
+    expect(f.method).toBe('winnowing');
+    expect(f.lines).toEqual({ start: betaStart, end: betaStart + 12 });
+    expect(f.upstream?.path).toBe('lib/core.py');
+    expect(f.upstream?.lines?.start).toBe(17);
+    expect(f.upstream?.lines?.end).toBe(29);
+    expect(f.details?.verbatim).toBeLessThan(0.9);
+    expect(f.details?.extended).toBe(true);
+  });
+
+  test('a verbatim paste reports names unchanged', () => {
+    const gamma = up['lib/core.py'].split('\n').slice(31, 45).join('\n');
+    const m = match(OWN + '\n' + gamma + '\n', index);
+    expect(m.findings).toHaveLength(1);
+    expect(m.findings[0].details?.verbatim).toBe(1);
+  });
+
+  test('unrelated code matches nothing', () => {
+    const m = match(OWN, index);
+    expect(m.findings).toEqual([]);
+    expect(m.copiedTokens).toBe(0);
+  });
+
+  test('a copy shorter than the minimum fragment is not reported', () => {
+    const lines = up['lib/stats.py'].split('\n').slice(13, 17).join('\n'); // 4 lines: mean()
+    const m = match(OWN + '\nclass K:\n' + lines + '\n', index);
+    expect(m.findings).toEqual([]);
+  });
+
+  test('the longest fragment wins; another upstream with the same code is listed as an alternative', async () => {
+    const two = await indexOf([
+      { name: 'first', files: { 'a.py': up['lib/stats.py'] } },
+      { name: 'second', files: { 'b.py': up['lib/stats.py'].split('\n').slice(0, 14).join('\n') + '\n' } },
+    ]);
+    const m = match(OWN + '\n' + up['lib/stats.py'].replace('class Accumulator', 'class Acc2'), two);
+    expect(m.findings).toHaveLength(1);
+    expect(m.findings[0].upstream?.project).toBe('first');
+    expect(String(m.findings[0].details?.alternatives)).toMatch(/second@2.0 b.py/);
+  });
+
+  test('background corpora feed the common filter but are never reported as sources', async () => {
+    const idx = await indexOf([{ name: 'bg', files: up, kind: 'background' }]);
+    expect(match(up['lib/core.py'], idx).findings).toEqual([]);
+  });
+
+  test('fingerprints common across three or more projects do not count as copying', async () => {
+    const idx = await indexOf([
+      { name: 'p1', files: { 'x.py': up['lib/stats.py'] } },
+      { name: 'p2', files: { 'y.py': up['lib/stats.py'] + '\nZ = 1\n' } },
+      { name: 'p3', files: { 'z.py': up['lib/stats.py'] + '\nW = 2\n' } },
+    ]);
+    const m = match(OWN + '\n' + up['lib/stats.py'].replace('Accumulator', 'Acc3'), idx);
+    expect(m.findings).toEqual([]);
+    expect(m.commonHits).toBeGreaterThan(0);
+  });
+});
