@@ -105,6 +105,8 @@ export async function runAudit(opts: AuditOptions): Promise<AuditRun> {
     rec.codeLines = a.codeLines;
     rec.tokens = a.mass;
     rec.blobSha1 = a.blobSha1;
+    rec.sha1 = a.sha1;
+    rec.sha256 = a.sha256;
     if (a.warnings.length) {
       rec.warnings = a.warnings;
       for (const w of a.warnings) warnings.push(`${rec.path}: ${w}`);

@@ -101,6 +101,9 @@ export interface FileRecord {
   codeLines?: number;
   tokens?: number;
   blobSha1?: string;
+  /** Content checksums of code files (SPDX needs SHA-1 of the content, not the git blob id). */
+  sha1?: string;
+  sha256?: string;
   /** Reason from the policy's path rules when the file does not count in the ratio. */
   excluded?: string;
 }
@@ -188,4 +191,42 @@ export interface AuditResult {
   /** Problems that did not stop the audit (named file + problem). */
   warnings: string[];
   timings: Record<string, number>; // milliseconds
+  /** Set in PR mode (`--since <ref>`, the Action's diff mode): the change against the merge base. */
+  pr?: PrSummary;
+}
+
+/** A file changed between the merge base and the audited working tree (PR mode). */
+export interface PrChangedFile {
+  path: string; // repository-relative (relative to the audited root), forward slashes
+  status: 'added' | 'modified' | 'deleted' | 'renamed' | 'copied' | 'type-changed' | 'untracked';
+  from?: string; // old path of a rename or copy
+  addedLines: number;
+}
+
+/**
+ * PR mode: the audited tree (head) compared with the merge base of a ref and HEAD. "New borrowed code" is the
+ * copied-code findings of the head whose content id is not among the base's findings and whose lines overlap
+ * lines added since the merge base, so code that only moved is not new.
+ */
+export interface PrSummary {
+  /** The ref given (`--since`, or the pull request's base commit). */
+  base: string;
+  mergeBase: string;
+  /** HEAD commit of the audited checkout. */
+  head?: string;
+  /** What the merge base was compared with: the working tree as audited (committed, uncommitted and untracked files). */
+  comparedWith: 'working-tree';
+  /** True when the clone was shallow and had to be deepened to find the merge base. */
+  deepened?: boolean;
+  ratioBefore: number | null;
+  ratioAfter: number | null;
+  verdictBefore?: Verdict;
+  changedFiles: PrChangedFile[];
+  addedLines: number;
+  /** New copied-code fragments overlapping added lines (waived, own-lineage and excluded-path ones are left out). */
+  newBorrowed: { findings: string[]; tokens: number; lines: number; files: string[] };
+  /** New imported-code, hub-reference and weights findings (by content id), strength above info. */
+  newFindings: string[];
+  /** Ids of base findings (those kinds plus copied code) that the head no longer has. */
+  removedFindings: string[];
 }

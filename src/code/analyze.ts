@@ -1,4 +1,5 @@
 import type { SymbolEntry } from '../signatures/pack-types';
+import { createHash } from 'node:crypto';
 import { gitBlobSha1, normalizedHash } from './file-hashes';
 import { winnow, type WinnowParams } from './fingerprint';
 import { notebookCode } from './notebook';
@@ -17,6 +18,8 @@ export interface CodeAnalysis {
   fpLo: Uint32Array;
   fpPos: Uint32Array;
   blobSha1: string;
+  sha1: string;
+  sha256: string;
   normHash: string;
   warnings: string[];
   /** Notebooks: for each line of the joined code, its cell and line within the cell. */
@@ -65,6 +68,8 @@ export function analyzeCode(bytes: Uint8Array, kind: 'python' | 'notebook', para
     fpLo: fp.lo,
     fpPos: fp.pos,
     blobSha1: gitBlobSha1(bytes),
+    sha1: createHash('sha1').update(bytes).digest('hex'),
+    sha256: createHash('sha256').update(bytes).digest('hex'),
     normHash: normalizedHash(ts.kinds),
     warnings,
     notebook,

@@ -47,8 +47,13 @@ const snippetId = (findingId: string) => `SPDXRef-Snippet-${idPart(`snippet\n${f
 const upstreamKey = (u: UpstreamRef) => projectId(u);
 const packageId = (key: string) => `SPDXRef-Package-upstream-${idPart(`package\n${key}`)}`;
 
-/** Checksums we can stand behind: computed from the text only when it reproduces the recorded git blob id. */
+/** Checksums we can stand behind: those the audit computed from the bytes it read, else from the text when it reproduces the recorded git blob id. */
 function checksums(f: FileRecord, sources: Record<string, string> | undefined): { list: Json[]; note?: string } {
+  if (f.sha1) {
+    const list: Json[] = [{ algorithm: 'SHA1', checksumValue: f.sha1 }];
+    if (f.sha256) list.push({ algorithm: 'SHA256', checksumValue: f.sha256 });
+    return { list };
+  }
   const text = sources?.[f.path];
   if (text !== undefined && f.blobSha1) {
     const bytes = Buffer.from(text, 'utf8');
