@@ -3,7 +3,7 @@
  * numbering is part of the pack format: changing it means bumping VOCABULARY_VERSION (old packs are then refused
  * with a message telling how to rebuild them).
  */
-export const VOCABULARY_VERSION = 1;
+export const VOCABULARY_VERSION = 2;
 
 export const KIND_OTHER = 1; // an anonymous token the grammar gained after this list was written
 export const KIND_NAME = 2; // identifier

@@ -77,4 +77,28 @@ describe('tokenizePython', () => {
     const t = tokenizePython('한 = "모델"\n\né = 1\n');
     expect(Array.from(t.lines)).toEqual([1, 1, 1, 3, 3, 3]);
   });
+
+  test('lexes the corners of Python: prefixes, nested f-strings, numbers, continuations, tabs and CRLF', () => {
+    expect(text('x = rb"\\d" + Rb\'q\' + f"{a[\'k\']!r:>{w}}" + u"""t\n"""\n')).toBe('$ = S + S + S + S');
+    expect(text('n = 0x1F + 1_000 + 1e-5 + .5 + 3j + 0o17 + 0b101\n')).toBe('$ = N + N + N + N + N + N + N');
+    expect(text('total = a + \\\n    b\n')).toBe('$ = $ + $');
+    expect(text('if a:\r\n\tif b:\r\n\t\treturn c\r\n')).toBe('if $ : <INDENT> if $ : <INDENT> return $ <DEDENT> <DEDENT>');
+    expect(text('y = a if b not in c and d is not e else ...\n')).toBe('$ = $ if $ not in $ and $ is not $ else ...');
+    expect(text('@dec(1)\nasync def f(*a, **k) -> None: await g(a := 1)\n')).toBe('@ $ ( N ) async def $ ( * $ , ** $ ) -> None : await $ ( $ := N )');
+  });
+
+  test('adjacent strings are one token; strings inside brackets across lines too; a docstring after code is dropped', () => {
+    expect(text('x = ("a"\n     "b" # c\n     f"d")\n')).toBe('$ = ( S )');
+    expect(text('def f():\n    """doc"""\n    return 1\n')).toBe('def $ ( ) : <INDENT> return N <DEDENT>');
+    expect(text('"""a""" + b\n')).toBe('S + $');
+  });
+
+  test('an unterminated string ends at its line and the rest of the file still lexes', () => {
+    expect(text('a = "open\nb = 2\n')).toBe('$ = S $ = N');
+  });
+
+  test('lines inside brackets do not change indentation', () => {
+    expect(text('f(a,\n  b,\n        c)\nd = 1\n')).toBe('$ ( $ , $ , $ ) $ = N');
+  });
 });
+

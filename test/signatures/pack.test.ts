@@ -1,3 +1,4 @@
+import { VOCABULARY_VERSION } from '../../src/code/token-kinds';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildPack, moduleName } from '../../src/signatures/build';
@@ -20,7 +21,7 @@ describe('signature packs', () => {
     const p = readPack(path.join(out, 'synth@1.0'), params);
     const m = p.manifest;
     expect(m.format).toBe('scratch-audit/pack@1');
-    expect(m.builder).toMatchObject({ k: 40, w: 20, vocabulary: 1 });
+    expect(m.builder).toMatchObject({ k: 40, w: 20, vocabulary: VOCABULARY_VERSION });
     expect(m.files.map((f) => f.path)).toEqual(['lib/__init__.py', 'lib/core.py', 'lib/stats.py']);
     const core = m.files[1];
     expect(core.module).toBe('core'); // lib/ is an import root by default
