@@ -1,5 +1,5 @@
 import * as os from 'node:os';
-import type { CodeAnalysis } from './code/analyze';
+import type { CodeAnalysis, PolicyFacts } from './code/analyze';
 import { describeNotebookRange } from './code/notebook';
 import { DEFAULT_PARAMS, type WinnowParams } from './code/fingerprint';
 import { defaultMatchOptions, matchCode, type MatchOptions } from './detectors/copied-code';
@@ -21,8 +21,8 @@ export interface DetectorContext {
   index: SignatureIndex;
   /** Copy findings so far. */
   findings: Finding[];
-  /** Text of the code files that were analyzed (python source; notebooks as joined code cells). */
-  codeText: (path: string) => string | undefined;
+  /** Imports, hub references and SPDX tag lines read by the workers from each code file's parse. */
+  facts: Map<string, PolicyFacts>;
 }
 export interface DetectorOutput {
   findings: Finding[];
@@ -46,6 +46,8 @@ export interface AuditOptions {
   maxCodeBytes?: number;
   commandLine?: string[];
   detectors?: Detector[];
+  /** Have the workers read imports and hub references from their parse (the policy detector uses them). */
+  policyFacts?: boolean;
   onProgress?: (phase: string, done: number, total: number) => void;
   /** Optional: an index already loaded (the benchmark reuses one). */
   index?: SignatureIndex;
@@ -81,14 +83,15 @@ export async function runAudit(opts: AuditOptions): Promise<AuditRun> {
 
   t = performance.now();
   const code = files.filter((f) => isCode(f.kind));
+  const repoDirs = opts.policyFacts ? [...new Set(files.filter((f) => f.path.includes('/')).map((f) => f.path.split('/')[0]))] : undefined;
   const tasks = code.map((f, id) => ({
     id, root: found.root, path: f.path, kind: f.kind as 'python' | 'notebook', params,
-    maxBytes: opts.maxCodeBytes ?? DEFAULT_MAX_CODE_BYTES, bytes: f.bytes,
+    maxBytes: opts.maxCodeBytes ?? DEFAULT_MAX_CODE_BYTES, bytes: f.bytes, repoDirs,
   }));
   const findings: Finding[] = [];
   const coverage: CodeCoverage[] = [];
   const analyses = new Map<string, CodeAnalysis>();
-  const texts = new Map<string, string>();
+  const facts = new Map<string, PolicyFacts>();
   let done = 0;
   let matchMs = 0;
   await analyzeAll(tasks, opts.jobs ?? os.availableParallelism(), (o) => {
@@ -101,6 +104,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditRun> {
       return;
     }
     const a = o.analysis;
+    if (a.policy) facts.set(rec.path, a.policy);
     rec.lines = a.lineCount;
     rec.codeLines = a.codeLines;
     rec.tokens = a.mass;
@@ -132,7 +136,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditRun> {
       files,
       index,
       findings: [...findings],
-      codeText: (p) => texts.get(p),
+      facts,
     };
     for (const d of opts.detectors) {
       const out = await d(ctx);

@@ -140,7 +140,7 @@ export function buildProgram(io: { stdout: (s: string) => void; stderr: (s: stri
       for (const d of flags.signatures) if (!fs.existsSync(d)) throw new UsageError(`--signatures ${d}: no such directory`);
       const extra = outputs(flags.out);
       const progress = makeProgress({ enabled: flags.progress && !flags.quiet });
-      const run = await runAudit({
+      const auditOpts = {
         root: repo,
         signatureDirs: dirs,
         policy,
@@ -153,8 +153,10 @@ export function buildProgram(io: { stdout: (s: string) => void; stderr: (s: stri
         maxCodeBytes: flags.maxFileSize * 1024 * 1024,
         commandLine: io.argv.slice(2),
         detectors: flags.detectors ? defaultDetectors(dirs) : [],
-        onProgress: (phase, done, total) => progress.update(phase, done, total),
-      });
+        policyFacts: flags.detectors,
+        onProgress: (phase: string, done: number, total: number) => progress.update(phase, done, total),
+      };
+      const run = await runAudit(auditOpts);
       progress.done();
       const result = run.result;
       const needsSources = flags.format === 'html' || extra.some((o) => o.format === 'html');

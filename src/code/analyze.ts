@@ -2,7 +2,10 @@ import type { SymbolEntry } from '../signatures/pack-types';
 import { createHash } from 'node:crypto';
 import { gitBlobSha1, normalizedHash } from './file-hashes';
 import { winnow, type WinnowParams } from './fingerprint';
+import { findHubReferences, type HubReference } from '../detectors/hub-references';
+import { extractImports, type ImportUse } from '../detectors/imports';
 import { notebookCode } from './notebook';
+import { parsePython } from './parser';
 import { tokenizePython } from './python-tokens';
 
 /** Everything the matcher and the pack builder need to know about one code file. Plain typed arrays: transferable. */
@@ -24,6 +27,28 @@ export interface CodeAnalysis {
   warnings: string[];
   /** Notebooks: for each line of the joined code, its cell and line within the cell. */
   notebook?: { cells: number[]; cellLines: number[] };
+  /** Read from the same parse when asked (policy evidence): imports with their uses, hub references, SPDX tag lines. */
+  policy?: PolicyFacts;
+}
+
+export interface PolicyFacts {
+  imports: ImportUse[];
+  hubRefs: HubReference[];
+  /** The source with every line blanked but those holding an SPDX-License-Identifier tag (line numbers kept). */
+  spdxText?: string;
+}
+
+export interface AnalyzeOptions {
+  /** Also extract imports and hub references; `repoDirs` are the repository's top-level folders (local paths). */
+  policy?: { path: string; repoDirs: string[] };
+}
+
+function spdxLines(text: string): string | undefined {
+  if (!text.includes('SPDX-License-Identifier')) return undefined;
+  return text
+    .split('\n')
+    .map((l) => (l.includes('SPDX-License-Identifier') ? l : ''))
+    .join('\n');
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -42,7 +67,7 @@ export function decodeText(bytes: Uint8Array, warnings: string[]): string {
 }
 
 /** Tokenizes and fingerprints a Python file or notebook. Throws only for notebooks that are not notebooks. */
-export function analyzeCode(bytes: Uint8Array, kind: 'python' | 'notebook', params: WinnowParams): CodeAnalysis {
+export function analyzeCode(bytes: Uint8Array, kind: 'python' | 'notebook', params: WinnowParams, opts: AnalyzeOptions = {}): CodeAnalysis {
   const warnings: string[] = [];
   let text = decodeText(bytes, warnings);
   let notebook: CodeAnalysis['notebook'];
@@ -51,7 +76,18 @@ export function analyzeCode(bytes: Uint8Array, kind: 'python' | 'notebook', para
     text = nb.source;
     notebook = { cells: nb.cells, cellLines: nb.cellLines };
   }
-  const ts = tokenizePython(text);
+  const tree = parsePython(text);
+  const ts = tokenizePython(text, tree);
+  let policy: PolicyFacts | undefined;
+  if (opts.policy) {
+    try {
+      const imports = extractImports(text, opts.policy.path, tree);
+      const hubRefs = findHubReferences(text, opts.policy.path, imports, new Set(opts.policy.repoDirs), tree);
+      policy = { imports, hubRefs, spdxText: spdxLines(text) };
+    } catch (e) {
+      warnings.push(`cannot read imports: ${(e as Error).message}`);
+    }
+  }
   if (ts.syntaxErrors > 0) {
     warnings.push(`Python syntax error near line ${ts.firstErrorLine ?? '?'}: tokens were kept for what parsed`);
   }
@@ -73,5 +109,6 @@ export function analyzeCode(bytes: Uint8Array, kind: 'python' | 'notebook', para
     normHash: normalizedHash(ts.kinds),
     warnings,
     notebook,
+    policy,
   };
 }

@@ -41,9 +41,9 @@ function firstTokenAtOrAfter(lines: Uint32Array, line: number): number {
  * Tokenizes Python source: the normalized stream comes from the lexer, the parse from tree-sitter (syntax errors,
  * top-level symbols). Files with syntax errors still give tokens for all their text (syntaxErrors > 0).
  */
-export function tokenizePython(source: string): TokenStream {
+export function tokenizePython(source: string, parsed?: import('tree-sitter').Tree): TokenStream {
   const lexed = lexPython(source);
-  const tree = parsePython(source);
+  const tree = parsed ?? parsePython(source);
   const root = tree.rootNode;
   let syntaxErrors = 0;
   let firstErrorLine: number | undefined;

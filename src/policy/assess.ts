@@ -1,4 +1,5 @@
 import ignore from 'ignore';
+import { licenceAllowed } from '../detectors/licences';
 import type {
   Category, FileRecord, FileSummary, Finding, GateName, GateResult, GateStatus, ProjectShare, RatioBreakdown, Verdict,
 } from '../evidence';
@@ -40,20 +41,9 @@ export function excludedBy(rules: PathRule[], rel: string): PathRule | undefined
   return undefined;
 }
 
-/** Plain membership for single ids; OR means any branch allowed, AND means all. Unknown stays unknown. */
-export function simpleLicenceStatus(expr: string, policy: Policy): 'allowed' | 'denied' | 'unknown' {
-  const norm = expr.trim().replace(/^\((.*)\)$/, '$1');
-  if (/\s+OR\s+/i.test(norm)) {
-    const parts = norm.split(/\s+OR\s+/i).map((p) => simpleLicenceStatus(p, policy));
-    return parts.includes('allowed') ? 'allowed' : parts.includes('unknown') ? 'unknown' : 'denied';
-  }
-  if (/\s+AND\s+/i.test(norm)) {
-    const parts = norm.split(/\s+AND\s+/i).map((p) => simpleLicenceStatus(p, policy));
-    return parts.includes('denied') ? 'denied' : parts.includes('unknown') ? 'unknown' : 'allowed';
-  }
-  if (policy.licences.deny.includes(norm)) return 'denied';
-  if (policy.licences.allow.includes(norm)) return 'allowed';
-  return 'unknown';
+/** Licence expression against the policy's allow and deny lists (SPDX semantics, LicenseRef- ids of our catalogue). */
+export function policyLicenceStatus(expr: string, policy: Policy): 'allowed' | 'denied' | 'unknown' {
+  return licenceAllowed(expr, policy.licences.allow, policy.licences.deny);
 }
 
 function levelToStatus(level: GateLevel): GateStatus {
@@ -88,7 +78,7 @@ export function assess(input: AssessInput): Assessment {
   const { policy } = input;
   const warnings: string[] = [];
   const today = input.today ?? new Date().toISOString().slice(0, 10);
-  const licenceStatus = input.licenceStatus ?? simpleLicenceStatus;
+  const licenceStatus = input.licenceStatus ?? policyLicenceStatus;
 
   const excluded = new Map<string, string>();
   for (const f of input.files) {
@@ -220,7 +210,8 @@ export function assess(input: AssessInput): Assessment {
   const problems: string[] = [];
   const checked = new Set<string>();
   for (const f of findings) {
-    const licence = f.kind === 'licence' && f.details?.scope === 'upstream' ? String(f.details?.licence ?? 'unknown') : (f.kind === 'copied-code' || f.kind === 'imported-code') && counts(f) ? f.upstream?.licence ?? 'unknown' : undefined;
+    // The borrowed findings carry their upstream's licence; the licence detector's 'upstream' findings restate them.
+    const licence = (f.kind === 'copied-code' || f.kind === 'imported-code') && counts(f) ? f.upstream?.licence ?? 'unknown' : undefined;
     if (licence === undefined) continue;
     const project = f.upstream?.project ?? f.file;
     const status = licence === 'unknown' ? 'unknown' : licenceStatus(licence, policy);
@@ -233,6 +224,16 @@ export function assess(input: AssessInput): Assessment {
     if (!problems.includes(msg)) problems.push(msg);
     if (s === 'FAIL' || worst === 'PASS') worst = s;
   }
+  // A licence file or tag inside the repository under a licence the policy denies (say a model licence next to
+  // weights) does not prove borrowing, but says something here came from elsewhere: review.
+  for (const f of findings) {
+    if (f.kind !== 'licence' || (f.details?.scope !== 'file' && f.details?.scope !== 'repository') || excluded.has(f.file)) continue;
+    const licence = String(f.details?.licence ?? 'unknown');
+    if (licence === 'unknown' || licenceStatus(licence, policy) !== 'denied') continue;
+    licenceFindings.push(f.id);
+    problems.push(`${f.file} declares ${licence}, which the policy denies: check what it covers`);
+    if (worst === 'PASS') worst = 'REVIEW';
+  }
   gates.push({
     gate: 'licences',
     status: worst,
@@ -240,7 +241,9 @@ export function assess(input: AssessInput): Assessment {
     findings: licenceFindings,
   });
 
-  const hub = findings.filter((f) => f.kind === 'hub-reference' && f.details?.loadsWeights === true && f.details?.local !== true && !excluded.has(f.file) && f.details?.waived === undefined);
+  // Only strong hub evidence decides (a literal external id reaching a weight loader); a variable we could not
+  // follow is shown, never a verdict on its own.
+  const hub = findings.filter((f) => f.kind === 'hub-reference' && f.strength === 'strong' && f.details?.loadsWeights === true && f.details?.local !== true && !excluded.has(f.file) && f.details?.waived === undefined);
   if (hub.length === 0) {
     gates.push({ gate: 'hub-references', status: 'PASS', reason: 'no code loads external pretrained weights (outside excluded paths)', findings: [] });
   } else {

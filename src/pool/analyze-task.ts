@@ -11,6 +11,8 @@ export interface AnalyzeTask {
   maxBytes: number;
   /** Size on disk, to schedule large files first. */
   bytes: number;
+  /** Top-level folders of the repository, when imports and hub references are wanted. */
+  repoDirs?: string[];
 }
 
 export type AnalyzeOutcome =
@@ -22,7 +24,8 @@ export function runAnalyzeTask(t: AnalyzeTask): AnalyzeOutcome {
   const read = readTextFile(t.root, t.path, t.maxBytes);
   if ('skipped' in read) return { id: t.id, ok: false, skipped: read.skipped };
   try {
-    return { id: t.id, ok: true, analysis: analyzeCode(read.bytes, t.kind, t.params) };
+    const policy = t.repoDirs ? { path: t.path, repoDirs: t.repoDirs } : undefined;
+    return { id: t.id, ok: true, analysis: analyzeCode(read.bytes, t.kind, t.params, { policy }) };
   } catch (e) {
     return { id: t.id, ok: false, skipped: `cannot analyze: ${(e as Error).message}` };
   }

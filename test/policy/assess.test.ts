@@ -1,4 +1,4 @@
-import { assess, excludedBy, simpleLicenceStatus } from '../../src/policy/assess';
+import { assess, excludedBy, policyLicenceStatus } from '../../src/policy/assess';
 import type { FileRecord, Finding, GateResult } from '../../src/evidence';
 import { loadPolicy } from '../../src/policy/load';
 
@@ -73,16 +73,27 @@ describe('assess', () => {
     expect(gate(undefined).status).toBe('FAIL');
     expect(gate(undefined, lenient).status).toBe('REVIEW');
     expect(gate('CC-BY-NC-4.0').reason).toMatch(/x is under CC-BY-NC-4.0 \(denied by the policy\)/);
-    expect(simpleLicenceStatus('MIT OR GPL-3.0-only', strict)).toBe('allowed');
-    expect(simpleLicenceStatus('MIT AND CC-BY-NC-4.0', strict)).toBe('denied');
+    expect(policyLicenceStatus('MIT OR GPL-3.0-only', strict)).toBe('allowed');
+    expect(policyLicenceStatus('MIT AND CC-BY-NC-4.0', strict)).toBe('denied');
+    expect(policyLicenceStatus('GPL-3.0-only', strict)).toBe('denied'); // known, not on the allow-list
+    expect(gate('GPL-3.0-only').status).toBe('FAIL');
   });
 
   test('hub references that load external weights put the verdict under review; local paths and excluded files do not', () => {
-    const hub = (id: string, at: string, details: Record<string, unknown>): Finding => ({ id, kind: 'hub-reference', category: 'unknown', file: at, method: 'hub-reference', confidence: 1, strength: 'strong', message: 'h', details });
+    const hub = (id: string, at: string, details: Record<string, unknown>, strength: Finding['strength'] = 'strong'): Finding => ({ id, kind: 'hub-reference', category: 'unknown', file: at, method: 'hub-reference', confidence: 1, strength, message: 'h', details });
     const base = { files, coverage: [], detectorGates: [] as GateResult[], policy: { ...strict, threshold: 0 } };
     expect(assess({ ...base, findings: [hub('h1', 'model.py', { loadsWeights: true, local: false, target: 'org/model' })] }).verdict).toBe('REVIEW');
     expect(assess({ ...base, findings: [hub('h2', 'model.py', { loadsWeights: true, local: true, target: './ckpt' })] }).verdict).toBe('PASS');
     expect(assess({ ...base, findings: [hub('h3', 'tests/test_model.py', { loadsWeights: true, local: false, target: 'gpt2' })] }).verdict).toBe('PASS');
+    // A load whose target could not be followed is weak evidence: shown, never a verdict on its own.
+    expect(assess({ ...base, findings: [hub('h4', 'model.py', { loadsWeights: true, local: false, unresolvedTarget: true }, 'weak')] }).verdict).toBe('PASS');
+  });
+
+  test('a denied licence declared inside the repository puts the licences gate under review', () => {
+    const lic: Finding = { id: 'lic:1', kind: 'licence', category: 'unknown', file: 'weights/LICENSE', method: 'licence-text', confidence: 0.9, strength: 'moderate', message: 'l', details: { licence: 'LicenseRef-llama3', scope: 'file' } };
+    const g = assess({ files, coverage: [], findings: [lic], detectorGates: [], policy: { ...strict, threshold: 0 } }).gates.find((x) => x.gate === 'licences')!;
+    expect(g.status).toBe('REVIEW');
+    expect(g.reason).toMatch(/weights\/LICENSE declares LicenseRef-llama3/);
   });
 
   test('detector gates are capped by the policy level and missing ones say not checked', () => {
