@@ -2,10 +2,19 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-/** A fresh temporary folder, removed when the process exits. */
+const made: string[] = [];
+let cleanup = false;
+
+/** A fresh temporary folder, removed when the process exits (one exit listener for all of them). */
 export function tempDir(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sa-${prefix}-`));
-  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  made.push(dir);
+  if (!cleanup) {
+    cleanup = true;
+    process.on('exit', () => {
+      for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+    });
+  }
   return dir;
 }
 
