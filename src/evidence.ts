@@ -206,7 +206,7 @@ export interface PrChangedFile {
 /**
  * PR mode: the audited tree (head) compared with the merge base of a ref and HEAD. "New borrowed code" is the
  * copied-code findings of the head whose content id is not among the base's findings and whose lines overlap
- * lines added since the merge base, so code that only moved is not new.
+ * lines added since the merge base, so code that only moved is not new (see newBorrowed).
  */
 export interface PrSummary {
   /** The ref given (`--since`, or the pull request's base commit). */
@@ -223,10 +223,15 @@ export interface PrSummary {
   verdictBefore?: Verdict;
   changedFiles: PrChangedFile[];
   addedLines: number;
-  /** New copied-code fragments overlapping added lines (waived, own-lineage and excluded-path ones are left out). */
+  /**
+   * New copied-code fragments: content id not among the base's findings, lines overlapping added lines, and at least
+   * 5 upstream lines that no base fragment of the same upstream file covers (a moved block re-cut by a line at its
+   * edges is not new). Waived, own-lineage and excluded-path fragments are left out. Ids are listed once (the same
+   * content pasted twice is one id); tokens and lines count every fragment.
+   */
   newBorrowed: { findings: string[]; tokens: number; lines: number; files: string[] };
   /** New imported-code, hub-reference and weights findings (by content id), strength above info. */
   newFindings: string[];
-  /** Ids of base findings (those kinds plus copied code) that the head no longer has. */
+  /** Ids of base findings (those kinds plus copied code) that the head no longer has (same rule as new, reversed). */
   removedFindings: string[];
 }

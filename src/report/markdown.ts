@@ -104,6 +104,34 @@ function otherTable(list: Finding[], n: number): string {
   return ['### Other evidence', '', '| Kind | Where | Strength | Finding |', '|---|---|---|---|', ...rows, more(list.length - n)].join('\n');
 }
 
+/** PR mode: ratio before and after, and the new borrowed code (the list shrinks with the others). */
+function prSection(r: AuditResult, n: number): string {
+  const pr = r.pr;
+  if (!pr) return '';
+  const byId = new Map(r.findings.map((f) => [f.id, f]));
+  const delta =
+    pr.ratioBefore !== null && pr.ratioAfter !== null ? ` (${pr.ratioAfter >= pr.ratioBefore ? '+' : ''}${((pr.ratioAfter - pr.ratioBefore) * 100).toFixed(1)} points)` : '';
+  const nb = pr.newBorrowed;
+  const lines = [
+    '### This change',
+    '',
+    `Code independence **${percent(pr.ratioBefore)} → ${percent(pr.ratioAfter)}**${delta} since ${mdCode(pr.base, 80)} (merge base ${mdCode(pr.mergeBase.slice(0, 12))}). ` +
+      `${intText(pr.changedFiles.length)} changed file(s), ${intText(pr.addedLines)} added line(s).`,
+    '',
+    `New borrowed code: **${intText(nb.findings.length)} fragment(s), ${intText(nb.tokens)} tokens**; new imports, hub references and weights: ${intText(pr.newFindings.length)}.`,
+    '',
+  ];
+  const rows = [...nb.findings, ...pr.newFindings]
+    .map((id) => byId.get(id))
+    .filter((f): f is Finding => !!f)
+    .slice(0, n)
+    .map((f) => `| ${mdText(f.kind)} | ${mdCode(locationText(f.file, f.lines))} | ${f.upstream ? mdLink(upstreamText(f.upstream), upstreamUrl(f.upstream)) : ''} | ${intText(f.tokens ?? 0)} |`);
+  const total = nb.findings.length + pr.newFindings.length;
+  if (rows.length) lines.push('| New | Where | Upstream | Tokens |', '|---|---|---|---:|', ...rows, more(total - rows.length));
+  else if (total) lines.push(more(total));
+  return lines.join('\n');
+}
+
 export function renderMarkdown(result: AuditResult, opts: MarkdownOptions = {}): string {
   const max = opts.maxChars ?? 65_536;
   const files = result.summaries
@@ -116,7 +144,7 @@ export function renderMarkdown(result: AuditResult, opts: MarkdownOptions = {}):
     .sort((a, b) => rank[a.strength] - rank[b.strength] || a.kind.localeCompare(b.kind) || a.file.localeCompare(b.file));
   const footer = `\n<sub>Full evidence: the HTML or JSON report of this run. Exit status follows the verdict.</sub>\n`;
   const build = (n: number) =>
-    [header(result), gates(result), filesTable(files, n), fragmentsTable(frags, n), otherTable(others, n)].filter(Boolean).join('\n') + footer;
+    [header(result), prSection(result, n), gates(result), filesTable(files, n), fragmentsTable(frags, n), otherTable(others, n)].filter(Boolean).join('\n') + footer;
   // Shrink the lists until the digest fits; each entry is bounded (cells are shortened), so this terminates quickly.
   for (let n = opts.topN ?? 10; n >= 0; n = n === 0 ? -1 : Math.floor(n / 2)) {
     const text = build(n);
