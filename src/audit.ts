@@ -48,6 +48,8 @@ export interface AuditOptions {
   detectors?: Detector[];
   /** Have the workers read imports and hub references from their parse (the policy detector uses them). */
   policyFacts?: boolean;
+  /** Per-file analysis cache folder (see src/pool/cache.ts); absent: no cache. */
+  cacheDir?: string;
   onProgress?: (phase: string, done: number, total: number) => void;
   /** Optional: an index already loaded (the benchmark reuses one). */
   index?: SignatureIndex;
@@ -86,7 +88,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditRun> {
   const repoDirs = opts.policyFacts ? [...new Set(files.filter((f) => f.path.includes('/')).map((f) => f.path.split('/')[0]))] : undefined;
   const tasks = code.map((f, id) => ({
     id, root: found.root, path: f.path, kind: f.kind as 'python' | 'notebook', params,
-    maxBytes: opts.maxCodeBytes ?? DEFAULT_MAX_CODE_BYTES, bytes: f.bytes, repoDirs,
+    maxBytes: opts.maxCodeBytes ?? DEFAULT_MAX_CODE_BYTES, bytes: f.bytes, repoDirs, cacheDir: opts.cacheDir,
   }));
   const findings: Finding[] = [];
   const coverage: CodeCoverage[] = [];
@@ -94,6 +96,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditRun> {
   const facts = new Map<string, PolicyFacts>();
   let done = 0;
   let matchMs = 0;
+  let cacheHits = 0;
   await analyzeAll(tasks, opts.jobs ?? os.availableParallelism(), (o) => {
     const rec = code[o.id];
     done++;
@@ -104,6 +107,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditRun> {
       return;
     }
     const a = o.analysis;
+    if (o.cached) cacheHits++;
     if (a.policy) facts.set(rec.path, a.policy);
     rec.lines = a.lineCount;
     rec.codeLines = a.codeLines;
@@ -169,6 +173,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditRun> {
       k: params.k, w: params.w, minTokens: matchOpts.minTokens, maxGap: matchOpts.maxGap, maxSkew: matchOpts.maxSkew,
       commonProjects: index.filter.projects, commonFiles: index.filter.files, indexFingerprints: index.stats.fingerprints,
       commonFingerprints: index.stats.commonFingerprints,
+      cacheHits,
     },
     policy: { name: policy.name, sha256: opts.policy.sha256, threshold: policy.threshold, text: opts.policy.text },
     packs: packInfos(index),

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Detector } from '../audit';
 import { policyEvidenceDetector } from '../detectors/policy-detector';
+import { historyDetector } from '../git/history';
 import { detectTokenizers, loadTokenizerSignatures, type TokenizerSignature } from '../tokenizers/index';
 
 /** Folders that may hold signatures of one kind: each signatures folder itself and its `<kind>/` subfolder. */
@@ -31,5 +32,5 @@ function tokenizerDetector(signatureDirs: string[]): Detector {
 
 /** The detectors that run after code matching, in order. */
 export function defaultDetectors(signatureDirs: string[]): Detector[] {
-  return [policyEvidenceDetector(), tokenizerDetector(signatureDirs)];
+  return [policyEvidenceDetector(), tokenizerDetector(signatureDirs), historyDetector];
 }

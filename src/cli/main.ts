@@ -10,8 +10,10 @@ import { render, type ReportFormat } from '../report/index';
 import { buildPack } from '../signatures/build';
 import { PackError } from '../signatures/pack-io';
 import { packageRoot, toolVersion } from '../util/package-root';
+import { GitModeError, runPrAudit } from '../git/pr-mode';
 import { defaultDetectors } from './detectors';
 import { makeProgress } from './progress';
+import { defaultCacheDir } from '../pool/cache';
 
 const REPORT_FORMATS: readonly ReportFormat[] = ['text', 'json', 'markdown', 'html', 'sarif', 'spdx', 'cyclonedx'];
 
@@ -99,6 +101,9 @@ interface ScanFlags {
   progress: boolean;
   quiet: boolean;
   detectors: boolean;
+  since?: string;
+  cache: boolean;
+  cacheDir?: string;
 }
 
 export function buildProgram(io: { stdout: (s: string) => void; stderr: (s: string) => void; setExit: (c: number) => void; argv: string[] }): Command {
@@ -133,6 +138,9 @@ export function buildProgram(io: { stdout: (s: string) => void; stderr: (s: stri
     .option('--no-progress', 'no progress display on stderr')
     .option('--no-detectors', 'only copied-code matching (skip imports, manifests, hub references, licences, weights, tokenizers)')
     .option('-q, --quiet', 'no progress and no summary line on stderr', false)
+    .option('--cache-dir <dir>', `per-file analysis cache (default ${defaultCacheDir()})`)
+    .option('--no-cache', 'analyze every file again; do not read or write the cache')
+    .option('--since <ref>', 'PR mode: also audit the merge base of <ref> and HEAD; report the ratio before and after and the new borrowed code')
     .action(async (repo: string, flags: ScanFlags) => {
       const policy = loadPolicy(flags.policy);
       if (!fs.existsSync(repo) || !fs.statSync(repo).isDirectory()) throw new UsageError(`${repo}: no such directory`);
@@ -154,9 +162,10 @@ export function buildProgram(io: { stdout: (s: string) => void; stderr: (s: stri
         commandLine: io.argv.slice(2),
         detectors: flags.detectors ? defaultDetectors(dirs) : [],
         policyFacts: flags.detectors,
+        cacheDir: flags.cache ? flags.cacheDir ?? defaultCacheDir() : undefined,
         onProgress: (phase: string, done: number, total: number) => progress.update(phase, done, total),
       };
-      const run = await runAudit(auditOpts);
+      const run = flags.since ? (await runPrAudit({ ...auditOpts, since: flags.since })).head : await runAudit(auditOpts);
       progress.done();
       const result = run.result;
       const needsSources = flags.format === 'html' || extra.some((o) => o.format === 'html');
@@ -254,7 +263,7 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version exit 0; parse errors were printed by commander.
       return e.exitCode === 0 ? 0 : 2;
     }
-    if (e instanceof UsageError || e instanceof PolicyError || e instanceof PackError) {
+    if (e instanceof UsageError || e instanceof PolicyError || e instanceof PackError || e instanceof GitModeError) {
       io.stderr(`scratch-audit: ${(e as Error).message}\n`);
       return 2;
     }
