@@ -14,6 +14,8 @@ import { GitModeError, runPrAudit } from '../git/pr-mode';
 import { defaultDetectors } from './detectors';
 import { makeProgress } from './progress';
 import { defaultCacheDir } from '../pool/cache';
+import { runBuildTokenizer } from '../tokenizers/index';
+import { runBuildWeights } from '../weights/index';
 
 const REPORT_FORMATS: readonly ReportFormat[] = ['text', 'json', 'markdown', 'html', 'sarif', 'spdx', 'cyclonedx'];
 
@@ -104,6 +106,7 @@ interface ScanFlags {
   since?: string;
   cache: boolean;
   cacheDir?: string;
+  deep: boolean;
 }
 
 export function buildProgram(io: { stdout: (s: string) => void; stderr: (s: string) => void; setExit: (c: number) => void; argv: string[] }): Command {
@@ -140,6 +143,7 @@ export function buildProgram(io: { stdout: (s: string) => void; stderr: (s: stri
     .option('-q, --quiet', 'no progress and no summary line on stderr', false)
     .option('--cache-dir <dir>', `per-file analysis cache (default ${defaultCacheDir()})`)
     .option('--no-cache', 'analyze every file again; do not read or write the cache')
+    .option('--deep', 'weights: also compare permutation-robust row sketches (reads whole tensors)', false)
     .option('--since <ref>', 'PR mode: also audit the merge base of <ref> and HEAD; report the ratio before and after and the new borrowed code')
     .action(async (repo: string, flags: ScanFlags) => {
       const policy = loadPolicy(flags.policy);
@@ -160,7 +164,7 @@ export function buildProgram(io: { stdout: (s: string) => void; stderr: (s: stri
         exclude: flags.exclude,
         maxCodeBytes: flags.maxFileSize * 1024 * 1024,
         commandLine: io.argv.slice(2),
-        detectors: flags.detectors ? defaultDetectors(dirs) : [],
+        detectors: flags.detectors ? defaultDetectors(dirs, { deep: flags.deep }) : [],
         policyFacts: flags.detectors,
         cacheDir: flags.cache ? flags.cacheDir ?? defaultCacheDir() : undefined,
         onProgress: (phase: string, done: number, total: number) => progress.update(phase, done, total),
@@ -211,6 +215,7 @@ export function buildProgram(io: { stdout: (s: string) => void; stderr: (s: stri
     .option('--exclude <glob>', 'files to leave out (repeatable)', collect, [])
     .option('--module-root <dir>', 'folder prefix that is an import root (repeatable; default src, lib)', collect, [])
     .option('--import-name <name>', 'top-level import name the project provides (repeatable)', collect, [])
+    .option('--family <name>', 'lineage shared with other packs (one family counts once in the common-code filter)')
     .option('--background', 'a background corpus: only feeds the common-code filter, never reported as a source', false)
     .option('--no-streams', 'do not store token streams (smaller pack; no token-level extension or upstream lines)')
     .option('--compress', 'gzip pack.bin', false)
@@ -230,6 +235,7 @@ export function buildProgram(io: { stdout: (s: string) => void; stderr: (s: stri
         exclude: f.exclude as string[],
         moduleRoots: (f.moduleRoot as string[]).length ? (f.moduleRoot as string[]) : undefined,
         importNames: (f.importName as string[]).length ? (f.importName as string[]) : undefined,
+        family: f.family as string | undefined,
         streams: f.streams === false ? false : undefined,
         compress: f.compress as boolean,
         commit: f.commit as string | undefined,
@@ -239,6 +245,35 @@ export function buildProgram(io: { stdout: (s: string) => void; stderr: (s: stri
       for (const w of res.warnings) io.stderr(`warning: ${w}\n`);
       const s = res.manifest.stats;
       io.stdout(`wrote ${res.dir}: ${s.files} files, ${s.lines} lines, ${s.tokens} tokens, ${s.fingerprints} fingerprints${s.skipped ? `, ${s.skipped} skipped` : ''}\n`);
+      io.setExit(0);
+    });
+  sig
+    .command('build-weights')
+    .description('build a weight signature of a reference model (hashes, statistics, seeded samples; never loads a whole file)')
+    .argument('<model-dir>', 'folder with the model files (safetensors, GGUF, torch zip, npy/npz, ONNX) and config.json')
+    .requiredOption('--name <name>', 'reference model name, e.g. qwen2.5-vl-7b')
+    .requiredOption('--revision <rev>', 'revision or commit of the reference')
+    .requiredOption('--out <dir>', 'folder to write <name>@<revision>.weights.json into')
+    .option('--license <spdx>', 'licence of the reference model (SPDX id or LicenseRef-…)')
+    .option('--gzip', 'gzip the signature', false)
+    .action(async (dir: string, f: { name: string; revision: string; out: string; license?: string; gzip: boolean }) => {
+      if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`${dir}: no such directory`);
+      const file = await runBuildWeights(dir, { name: f.name, revision: f.revision, out: f.out, gzip: f.gzip, licence: f.license });
+      io.stdout(`wrote ${file} (${fs.statSync(file).size} bytes)\n`);
+      io.setExit(0);
+    });
+  sig
+    .command('build-tokenizer')
+    .description('build a tokenizer signature (tokenizer.json, SentencePiece .model, tiktoken, vocab.json)')
+    .argument('<file>', 'the tokenizer file')
+    .requiredOption('--name <name>', 'reference tokenizer name')
+    .requiredOption('--out <dir>', 'folder to write <name>.tokenizer.json into')
+    .option('--version <version>', 'version of the reference')
+    .option('--license <spdx>', 'licence of the reference')
+    .action((file: string, f: { name: string; out: string; version?: string; license?: string }) => {
+      if (!fs.existsSync(file)) throw new UsageError(`${file}: no such file`);
+      const r = runBuildTokenizer(file, { name: f.name, out: f.out, version: f.version, licence: f.license });
+      io.stdout(`wrote ${r.path} (${r.bytes} bytes)\n`);
       io.setExit(0);
     });
   return program;

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildPack } from '../signatures/build';
 import { packageRoot } from '../util/package-root';
+import { makeMultimodalSample } from './make-multimodal-sample';
 import { reformat, renameIdentifiers, stripComments } from './transform';
 
 const SAMPLES = path.join(packageRoot(), 'samples');
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
     importNames: ['tinyformer'],
     remote: 'samples/upstream/tinyformer (stand-in, part of scratch-audit)',
   });
+  await makeMultimodalSample(SAMPLES, SCRATCH);
   process.stdout.write(`samples regenerated; pack ${res.dir}: ${res.manifest.stats.files} files, ${res.manifest.stats.fingerprints} fingerprints\n`);
 }
 

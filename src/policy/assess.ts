@@ -211,7 +211,9 @@ export function assess(input: AssessInput): Assessment {
   const checked = new Set<string>();
   for (const f of findings) {
     // The borrowed findings carry their upstream's licence; the licence detector's 'upstream' findings restate them.
-    const licence = (f.kind === 'copied-code' || f.kind === 'imported-code') && counts(f) ? f.upstream?.licence ?? 'unknown' : undefined;
+    // Reused weights and tokenizers (strong evidence only) are upstream data under a licence too.
+    const borrowedData = (f.kind === 'weights' || f.kind === 'tokenizer') && (f.strength === 'conclusive' || f.strength === 'strong') && f.upstream !== undefined;
+    const licence = ((f.kind === 'copied-code' || f.kind === 'imported-code') && counts(f)) || (borrowedData && counts(f)) ? f.upstream?.licence ?? 'unknown' : undefined;
     if (licence === undefined) continue;
     const project = f.upstream?.project ?? f.file;
     const status = licence === 'unknown' ? 'unknown' : licenceStatus(licence, policy);

@@ -138,4 +138,36 @@ describe('the samples, end to end through the CLI', () => {
     const result = JSON.parse(r.stdout) as AuditResult;
     expect(copies(result)[0].upstream?.project).toBe('tf-copy');
   });
+
+  test('multimodal: 100% own code, but a copied vision encoder fails the weights gate and a derived tokenizer is under review', () => {
+    const { code, result } = audit('bidder-multimodal');
+    expect(result.ratio.ratio).toBe(1);
+    const weights = result.gates.find((g) => g.gate === 'weights')!;
+    expect(weights.status).toBe('FAIL');
+    expect(weights.reason).toMatch(/vision \(18\.\d% of the model's parameters\) vs tinyvision@1\.0/);
+    expect(weights.checkedAgainst).toMatch(/1 registered reference: tinyvision@1\.0/);
+    const w = result.findings.find((f) => f.kind === 'weights' && f.strength === 'conclusive')!;
+    expect(w.file).toBe('checkpoints/model.safetensors');
+    expect(result.gates.find((g) => g.gate === 'tokenizer')).toMatchObject({ status: 'REVIEW' });
+    expect(result.findings.find((f) => f.kind === 'tokenizer')?.upstream?.project).toBe('tinybpe');
+    // The reused encoder's licence is denied by the strict policy.
+    expect(result.gates.find((g) => g.gate === 'licences')?.reason).toMatch(/tinyvision is under LicenseRef-qwen-research/);
+    expect(result.verdict).toBe('FAIL');
+    expect(code).toBe(1);
+  });
+
+  test('signatures build-weights and build-tokenizer write signatures the audit then uses', () => {
+    const out = tempDir('cli-sigs');
+    const model = path.join(ROOT, 'samples', 'bidder-multimodal', 'checkpoints');
+    const w = cli(['signatures', 'build-weights', model, '--name', 'bidder-ckpt', '--revision', 'r1', '--out', path.join(out, 'weights')]);
+    expect(w.code).toBe(0);
+    expect(w.stdout).toMatch(/wrote .*bidder-ckpt@r1\.weights\.json/);
+    const t = cli(['signatures', 'build-tokenizer', path.join(model, 'tokenizer.json'), '--name', 'bidder-tok', '--out', path.join(out, 'tokenizers')]);
+    expect(t.code).toBe(0);
+    const r = cli(['samples/bidder-multimodal', '--no-shipped-signatures', '--signatures', out, '--format', 'json']);
+    const result = JSON.parse(r.stdout) as AuditResult;
+    expect(result.gates.find((g) => g.gate === 'weights')?.checkedAgainst).toMatch(/bidder-ckpt@r1/);
+    expect(result.findings.some((f) => f.kind === 'tokenizer' && f.strength === 'conclusive' && f.upstream?.project === 'bidder-tok')).toBe(true);
+  });
 });
+
