@@ -85,7 +85,24 @@ interface PackIndex {
   topLevels: Map<string, PackManifest>;
 }
 
-function buildIndex(packs: PackManifest[]): PackIndex {
+/**
+ * Top-level names a pack's modules can be imported by: its declared import names, else the top-level names the
+ * catalogue assigns to the same project. A repository's loose scripts (`train.py`, `model.py`) are not importable
+ * names of a package, so `import train` in a bidder's code never resolves to some upstream's train.py.
+ */
+function importableTops(pack: PackManifest, cat: Catalogue): Set<string> {
+  const tops = new Set(pack.importNames ?? []);
+  if (tops.size > 0) return tops;
+  const project = pack.project.toLowerCase();
+  for (const file of pack.files) {
+    const top = file.module?.split('.')[0];
+    if (!top || tops.has(top)) continue;
+    if (lookupImport(top, cat)?.project.toLowerCase() === project) tops.add(top);
+  }
+  return tops;
+}
+
+function buildIndex(packs: PackManifest[], cat: Catalogue): PackIndex {
   const modules = new Map<string, Def>();
   const packages = new Set<string>();
   const symbols = new Map<string, Def[]>();
@@ -93,9 +110,10 @@ function buildIndex(packs: PackManifest[]): PackIndex {
   // Only 'code' packs: 'background' packs feed document frequency and are never reported (pack-types.ts).
   for (const pack of packs) {
     if (pack.kind !== 'code') continue;
-    for (const n of pack.importNames ?? []) if (!topLevels.has(n)) topLevels.set(n, pack);
+    const tops = importableTops(pack, cat);
+    for (const n of tops) if (!topLevels.has(n)) topLevels.set(n, pack);
     for (const file of pack.files) {
-      if (!file.module) continue;
+      if (!file.module || !tops.has(file.module.split('.')[0])) continue;
       if (modules.has(file.module)) continue; // first pack wins when two packs provide a module
       modules.set(file.module, { pack, file });
       const parts = file.module.split('.');
@@ -213,7 +231,7 @@ const bySite = (a: { file: string; line: number }, b: { file: string; line: numb
  */
 export function detectImportedMass(input: ImportedMassInput): Finding[] {
   const cat = input.catalogue ?? shippedCatalogue();
-  const idx = buildIndex(input.packs);
+  const idx = buildIndex(input.packs, cat);
   const fp = firstPartyModules(input.pythonPaths);
   const imports = [...input.imports].sort(bySite);
 

@@ -13,6 +13,8 @@ import { PACK_FORMAT, type PackFile, type PackManifest } from './pack-types';
 
 export interface BuildOptions {
   name: string;
+  /** Lineage shared with other packs, for the common-code filter (see PackManifest.family). */
+  family?: string;
   version: string;
   licence?: string;
   category: Category;
@@ -29,6 +31,13 @@ export interface BuildOptions {
   compress?: boolean;
   commit?: string;
   remote?: string;
+  /** Root commit(s) of the upstream history, for fork detection; by default read from git when the folder is a checkout. */
+  rootCommits?: string[];
+  /**
+   * Per-path categories: the first rule whose glob (`**` any folders, `*` and `?` within a name) matches a file's path
+   * sets that file's category, overriding the pack's (e.g. vllm's model_executor/models/** is model-implementation).
+   */
+  categoryRules?: { pattern: string; category: Category }[];
   /** Called after each file, for progress. */
   onFile?: (done: number, total: number) => void;
 }
@@ -79,6 +88,24 @@ export async function gitFacts(dir: string): Promise<{ commit?: string; remote?:
   }
 }
 
+/** Regular expression of a path glob: `**` (any folders), `*` and `?` (within one name), everything else literal. */
+export function globRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === '*' && glob[i + 1] === '*') {
+      i++;
+      if (glob[i + 1] === '/') {
+        i++;
+        re += '(?:.*/)?';
+      } else re += '.*';
+    } else if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
 function concatU8(parts: Uint8Array[], total: number): Uint8Array {
   const out = new Uint8Array(total);
   let o = 0;
@@ -126,6 +153,7 @@ export async function buildPack(sourceDir: string, outDir: string, opts: BuildOp
   const exclude = opts.exclude ?? [];
   const found = discover(sourceDir, { include, exclude, gitignore: false });
   const roots = opts.moduleRoots ?? ['src', 'lib'];
+  const categoryRules = (opts.categoryRules ?? []).map((r) => ({ re: globRegExp(r.pattern), category: r.category }));
   const warnings: string[] = [];
   const files: PackFile[] = [];
   const kindParts: Uint8Array[] = [];
@@ -172,6 +200,8 @@ export async function buildPack(sourceDir: string, outDir: string, opts: BuildOp
       lineOffset: -1,
       lineCount: -1,
     };
+    const rule = categoryRules.find((r) => r.re.test(rec.path));
+    if (rule && rule.category !== opts.category) entry.category = rule.category;
     if (streams) {
       const lt = lineTable(a.lines);
       entry.tokenOffset = tokenTotal;
@@ -225,10 +255,11 @@ export async function buildPack(sourceDir: string, outDir: string, opts: BuildOp
     format: PACK_FORMAT,
     kind,
     project: opts.name,
+    family: opts.family,
     version: opts.version,
     commit: opts.commit ?? git.commit,
     remote: opts.remote ?? git.remote,
-    rootCommits: git.rootCommits,
+    rootCommits: opts.rootCommits ?? git.rootCommits,
     licence: opts.licence,
     category: opts.category,
     importNames: opts.importNames,

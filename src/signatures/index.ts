@@ -4,13 +4,13 @@ import type { PackFile } from './pack-types';
 
 /** When a fingerprint is too common to count as evidence of copying (MOSS -m, Dolos -M). */
 export interface CommonFilter {
-  /** Distinct projects (code packs and background corpora) at or above which a fingerprint is common. */
+  /** Distinct project families (code packs and background corpora) at or above which a fingerprint is common. */
   projects: number;
   /** Distinct files at or above which a fingerprint is common. */
   files: number;
 }
 
-export const DEFAULT_COMMON: CommonFilter = { projects: 3, files: 50 };
+export const DEFAULT_COMMON: CommonFilter = { projects: 4, files: 50 };
 
 export interface IndexedFile {
   pack: number;
@@ -121,7 +121,7 @@ export function buildIndex(packs: LoadedPack[], filter: CommonFilter = DEFAULT_C
 
   // Document frequency: distinct files and projects per hash; common hashes are flagged, not dropped, so reports can count them.
   const common = new Uint8Array(n);
-  const projectOf = files.map((f) => packs[f.pack].manifest.project);
+  const projectOf = files.map((f) => packs[f.pack].manifest.family ?? packs[f.pack].manifest.project);
   let unique = 0;
   let commonHashes = 0;
   let commonFps = 0;

@@ -60,6 +60,11 @@ export interface PackManifest {
   /** 'code' packs are matched and reported; 'background' packs only feed document frequency. */
   kind: 'code' | 'background';
   project: string;
+  /**
+   * Lineage the project belongs to (e.g. llama, llama3 and llama-models are one family): the common-code filter
+   * counts families, so code that moved along one lineage is not mistaken for an idiom shared by many projects.
+   */
+  family?: string;
   version: string;
   commit?: string;
   remote?: string;

@@ -142,4 +142,14 @@ describe('imported code mass', () => {
     expect(fp.isFirstParty('transformers', 'train.py')).toBe(false);
     expect(fp.isFirstParty('.anything', 'train.py')).toBe(true);
   });
+
+  it("does not resolve a repository's own loose script name to an upstream's top-level script", () => {
+    const pack = { ...fakePack('someproj', '1', 'model-implementation', 'MIT', [{ module: 'train', tokens: 720, symbols: [['main', 'function']] }]), importNames: undefined };
+    const fs = importedCode(run({ 'run.py': 'import train\ntrain.main()\n' }, [pack]));
+    expect(fs).toEqual([]);
+    // The same module under a declared import name does resolve.
+    const declared = { ...pack, importNames: ['train'] };
+    expect(importedCode(run({ 'run.py': 'import train\ntrain.main()\n' }, [declared])).map((f) => f.upstreamTokens)).toEqual([720]);
+  });
 });
+

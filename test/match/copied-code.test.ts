@@ -9,10 +9,10 @@ const params = { k: 40, w: 20 };
 const opts = defaultMatchOptions(40, 20);
 const up = syntheticUpstream();
 
-async function indexOf(packs: { name: string; files: Record<string, string>; kind?: 'code' | 'background' }[]): Promise<SignatureIndex> {
+async function indexOf(packs: { name: string; files: Record<string, string>; kind?: 'code' | 'background'; family?: string }[]): Promise<SignatureIndex> {
   const out = tempDir('match-packs');
   for (const p of packs) {
-    await buildPack(writeTree(tempDir(`src-${p.name}`), p.files), out, { name: p.name, version: '2.0', category: 'model-implementation', licence: 'Apache-2.0', kind: p.kind });
+    await buildPack(writeTree(tempDir(`src-${p.name}`), p.files), out, { name: p.name, version: '2.0', category: 'model-implementation', licence: 'Apache-2.0', kind: p.kind, family: p.family });
   }
   return loadIndex([out], params);
 }
@@ -109,14 +109,20 @@ describe('copied-code matching', () => {
     expect(match(up['lib/core.py'], idx).findings).toEqual([]);
   });
 
-  test('fingerprints common across three or more projects do not count as copying', async () => {
-    const idx = await indexOf([
+  test('fingerprints common across four or more project families do not count as copying; one family counts once', async () => {
+    const four: { name: string; files: Record<string, string> }[] = [
       { name: 'p1', files: { 'x.py': up['lib/stats.py'] } },
       { name: 'p2', files: { 'y.py': up['lib/stats.py'] + '\nZ = 1\n' } },
       { name: 'p3', files: { 'z.py': up['lib/stats.py'] + '\nW = 2\n' } },
-    ]);
-    const m = match(OWN + '\n' + up['lib/stats.py'].replace('Accumulator', 'Acc3'), idx);
+      { name: 'p4', files: { 'w.py': up['lib/stats.py'] + '\nV = 3\n' } },
+    ];
+    const src = OWN + '\n' + up['lib/stats.py'].replace('Accumulator', 'Acc3');
+    const m = match(src, await indexOf(four));
     expect(m.findings).toEqual([]);
     expect(m.commonHits).toBeGreaterThan(0);
+    // The same four packs as one lineage (say llama, llama3, llama-models, ...): the copy is found.
+    const family = match(src, await indexOf(four.map((p) => ({ ...p, family: 'one-lineage' }))));
+    expect(family.findings).toHaveLength(1);
+    expect(family.commonHits).toBe(0);
   });
 });
