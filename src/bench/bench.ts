@@ -10,8 +10,9 @@ import { isCode } from '../discover/classify';
 import { discover } from '../discover/walk';
 import { loadPolicy } from '../policy/load';
 import { buildPack } from '../signatures/build';
-import { loadIndex } from '../signatures/index';
-import { writePack } from '../signatures/pack-io';
+import { buildIndex, loadIndex } from '../signatures/index';
+import { findPackDirs, readPack, writePack } from '../signatures/pack-io';
+import { packageRoot } from '../util/package-root';
 import { PACK_FORMAT, type PackFile } from '../signatures/pack-types';
 import { VOCABULARY_VERSION } from '../code/token-kinds';
 
@@ -127,6 +128,27 @@ function childLoad(dir: string): Figures {
   return { ms: performance.now() - t0, files: index.files.length, bytes: 0, lines: 0, maxRssMb: maxRssMb(), extra: { fingerprints: index.stats.fingerprints } };
 }
 
+/** Child: the audit of a large repository against every shipped pack except its own project's. */
+async function childLarge(root: string, ownProject: string): Promise<Figures> {
+  const t0 = performance.now();
+  const packs = findPackDirs(path.join(packageRoot(), 'signatures'))
+    .map((d) => readPack(d, { k: 40, w: 20 }))
+    .filter((p) => p.manifest.project !== ownProject);
+  const index = buildIndex(packs);
+  const loadMs = performance.now() - t0;
+  const run = await runAudit({ root, signatureDirs: [], index, policy: loadPolicy('strict'), gitignore: false, policyFacts: false });
+  const r = run.result;
+  const analyzed = r.files.filter((f) => f.tokens !== undefined);
+  return {
+    ms: performance.now() - t0,
+    files: analyzed.length,
+    bytes: analyzed.reduce((s, f) => s + f.bytes, 0),
+    lines: analyzed.reduce((s, f) => s + (f.lines ?? 0), 0),
+    maxRssMb: maxRssMb(),
+    extra: { packs: packs.length, loadIndexMs: Math.round(loadMs), matchMs: Math.round(r.timings.match), ratio: (r.ratio.ratio ?? 0).toFixed(3) },
+  };
+}
+
 function runChild(args: string[]): Figures {
   const r = spawnSync(process.execPath, [__filename, '--child', ...args], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`bench child ${args.join(' ')} failed: ${r.stderr}`);
@@ -145,6 +167,7 @@ async function main(): Promise<void> {
     let out: Figures;
     if (mode === 'parse') out = childParse(a);
     else if (mode === 'audit') out = await childAudit(a, b, Number(c), d === 'snippets');
+    else if (mode === 'large') out = await childLarge(a, b);
     else out = childLoad(a);
     process.stdout.write(JSON.stringify(out) + '\n');
     return;
@@ -175,6 +198,14 @@ async function main(): Promise<void> {
     syntheticPacks(synth, 5_000_000, 5);
     const load = runChild(['load', synth]);
     say(`index load, ${Number(load.extra?.fingerprints).toLocaleString('en-US')} fingerprints in 5 packs: ${load.ms.toFixed(0)} ms, peak RSS ${load.maxRssMb.toFixed(0)} MB`);
+    const shipped = runChild(['load', path.join(packageRoot(), 'signatures')]);
+    say(`index load, all shipped packs (${Number(shipped.extra?.fingerprints).toLocaleString('en-US')} fingerprints): ${shipped.ms.toFixed(0)} ms, peak RSS ${shipped.maxRssMb.toFixed(0)} MB`);
+    // A large repository audited against every shipped pack but its own: `npm run bench -- --large <dir> <project>`.
+    const li = argv.indexOf('--large');
+    if (li >= 0 && argv[li + 1]) {
+      const f = runChild(['large', argv[li + 1], argv[li + 2] ?? '']);
+      say(`large repository ${argv[li + 1]} vs ${f.extra?.packs} packs (not ${argv[li + 2] ?? '-'}), 2 threads, cold cache: ${rate(f)} · index ${f.extra?.loadIndexMs} ms · ratio ${f.extra?.ratio}`);
+    }
     const weightsBench = path.join(__dirname, 'weights-bench.js');
     if (fs.existsSync(weightsBench)) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -28,17 +28,11 @@ function toPosix(p: string): string {
   return p.split(path.sep).join('/');
 }
 
-/** Ignore rules from every .gitignore/.auditignore below root, each applying to its own folder. */
-function loadIgnoreRules(root: string, useGitignore: boolean): Map<string, Ignore> {
-  const names = useGitignore ? ['**/.gitignore', '**/.auditignore'] : ['**/.auditignore'];
-  const found = fg.sync(names, {
-    cwd: root,
-    dot: true,
-    followSymbolicLinks: false,
-    ignore: ALWAYS_SKIPPED_DIRS.map((d) => `**/${d}/**`),
-  });
+/** Ignore rules from the .gitignore/.auditignore files found in the listing, each applying to its own folder. */
+function loadIgnoreRules(root: string, found: string[], useGitignore: boolean): Map<string, Ignore> {
+  const wanted = useGitignore ? ['.gitignore', '.auditignore'] : ['.auditignore'];
   const rules = new Map<string, Ignore>();
-  for (const rel of found.sort()) {
+  for (const rel of found.filter((r) => wanted.includes(path.posix.basename(r))).sort()) {
     const dir = path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel);
     let text = '';
     try {
@@ -51,6 +45,29 @@ function loadIgnoreRules(root: string, useGitignore: boolean): Map<string, Ignor
     rules.set(dir, ig);
   }
   return rules;
+}
+
+/**
+ * fast-glob patterns that prune folders an --exclude pattern ignores as a whole (`dir/`, `dir/**`, `**\/dir/**`), so
+ * the walk never enters them. The exact gitignore check still runs on every file; this only saves the walk.
+ */
+export function prunePatterns(excludes: string[]): string[] {
+  const out: string[] = [];
+  for (const raw of excludes) {
+    const p = raw.trim();
+    if (!p || p.startsWith('!') || p.startsWith('#') || /[[\]{}?\\]/.test(p)) continue;
+    let dir: string;
+    if (p.endsWith('/**')) dir = p.slice(0, -3);
+    else if (p.endsWith('/')) dir = p.slice(0, -1);
+    else continue;
+    // gitignore: a leading **/ matches at any depth; any other slash anchors the pattern to the root.
+    const anyDepth = dir.startsWith('**/') || (!dir.includes('/') && p.endsWith('/') && !p.endsWith('/**'));
+    dir = dir.replace(/^\*\*\//, '').replace(/^\//, '');
+    if (!dir || dir.includes('*')) continue;
+    if (anyDepth && dir.includes('/')) continue; // **/a/b/**: leave it to the exact check
+    out.push(anyDepth ? `**/${dir}/**` : `${dir}/**`);
+  }
+  return out;
 }
 
 function ignoredBy(rules: Map<string, Ignore>, rel: string): boolean {
@@ -86,17 +103,21 @@ export function discover(rootArg: string, opts: DiscoverOptions = {}): Discovery
   const root = path.resolve(rootArg);
   const st = fs.statSync(root); // throws ENOENT/ENOTDIR: the caller reports a usage error
   if (!st.isDirectory()) throw new Error(`${rootArg}: not a directory`);
-  const rules = loadIgnoreRules(root, opts.gitignore !== false);
-  if (opts.exclude?.length) rules.set('', (rules.get('') ?? ignore()).add(opts.exclude));
   const entries = fg.sync(opts.include ?? ['**/*'], {
     cwd: root,
     dot: true,
     onlyFiles: false,
     followSymbolicLinks: false,
     stats: true,
-    ignore: ALWAYS_SKIPPED_DIRS.map((d) => `**/${d}/**`),
+    ignore: [...ALWAYS_SKIPPED_DIRS.map((d) => `**/${d}/**`), ...prunePatterns(opts.exclude ?? [])],
     suppressErrors: true,
   });
+  // One walk: the ignore files come from the same listing (an include filter may have hidden them: look them up).
+  const ignoreFiles = opts.include
+    ? fg.sync(['**/.gitignore', '**/.auditignore'], { cwd: root, dot: true, followSymbolicLinks: false, ignore: ALWAYS_SKIPPED_DIRS.map((d) => `**/${d}/**`), suppressErrors: true })
+    : entries.map((e) => toPosix(e.path));
+  const rules = loadIgnoreRules(root, ignoreFiles, opts.gitignore !== false);
+  if (opts.exclude?.length) rules.set('', (rules.get('') ?? ignore()).add(opts.exclude));
   const files: FileRecord[] = [];
   const skipped: FileRecord[] = [];
   for (const e of entries) {

@@ -26,7 +26,9 @@ export async function analyzeAll(tasks: AnalyzeTask[], jobs: number, onResult: (
       if (t) w.postMessage(t);
     };
     for (let i = 0; i < n; i++) {
-      const w = new Worker(workerFile);
+      // A worker's default young generation is small: the many short-lived token arrays then cost ~40% more in
+      // scavenges than on the main thread (measured on the standard library: 3.3 s vs 2.3 s).
+      const w = new Worker(workerFile, { resourceLimits: { maxYoungGenerationSizeMb: 48 } });
       workers.push(w);
       w.on('message', (o: AnalyzeOutcome) => {
         try {
