@@ -17,15 +17,23 @@ export interface MatchOptions {
   maxSkew: number;
   /** A fingerprint found in more places than this is treated as common, whatever the document frequency says. */
   maxOccurrences: number;
+  /** Smallest piece accepted from an upstream file that already has a long fragment in the same repository file. */
+  minAnchoredTokens: number;
+  /**
+   * Below this share of distinct token trigrams a fragment is repetitive (a run of `a=a, b=b, ...`): it counts only
+   * when its names are unchanged too, since any code of that shape matches it.
+   */
+  minDiversity: number;
 }
 
 export function defaultMatchOptions(k: number, w: number): MatchOptions {
-  return { k, w, minTokens: 50, minWholeFileTokens: k, maxGap: k + 2 * w, maxSkew: 24, maxOccurrences: 200 };
+  return { k, w, minTokens: 50, minWholeFileTokens: k, maxGap: k + 2 * w, maxSkew: 24, maxOccurrences: 200, minAnchoredTokens: 30, minDiversity: 0.15 };
 }
 
 interface Fragment {
   file: number;
   hits: number; // fingerprints chained
+  commonHits: number; // of which common (idioms): they bridge a fragment, they do not make one
   firstQ: number;
   lastQ: number;
   firstU: number;
@@ -128,6 +136,9 @@ function wholeFile(rel: string, a: CodeAnalysis, index: SignatureIndex, opts: Ma
       if ((a.raw[i] & 0xff) === first.raw8[i]) same++;
     }
     verbatim = total ? same / total : undefined;
+    // A file that is one repetitive run (a long keyword-forwarding call) has the same stream as any file of that
+    // shape: without its names it is no evidence of a whole-file copy.
+    if (diversity(a.kinds, 0, a.kinds.length) < opts.minDiversity && (verbatim ?? 0) < 0.9) return undefined;
   }
   const finding: Finding = {
     id: contentId('cp', up.pack ?? '', up.path ?? '', a.kinds),
@@ -155,22 +166,27 @@ function wholeFile(rel: string, a: CodeAnalysis, index: SignatureIndex, opts: Ma
   };
 }
 
-/** Collects (query pos, upstream pos, upstream file) hits, skipping common fingerprints and background corpora. */
+/**
+ * Collects (upstream file, query pos, upstream pos, common flag) hits, skipping background corpora. Common
+ * fingerprints are kept, flagged: they may bridge a fragment or, verbatim and long, make one; alone they never count.
+ */
 function collectHits(a: CodeAnalysis, index: SignatureIndex, opts: MatchOptions): { hits: Uint32Array; n: number; commonHits: number } {
-  let hits = new Uint32Array(Math.max(48, a.fpHi.length * 6));
+  let hits = new Uint32Array(Math.max(64, a.fpHi.length * 8));
   let n = 0;
   let commonHits = 0;
   for (let j = 0; j < a.fpHi.length; j++) {
     const [s, e] = lookup(index, a.fpHi[j], a.fpLo[j]);
     if (s === e) continue;
-    if (e - s > opts.maxOccurrences || index.common[s]) {
-      commonHits++;
+    const common = index.common[s];
+    if (common) commonHits++;
+    if (e - s > opts.maxOccurrences) {
+      if (!common) commonHits++;
       continue;
     }
     for (let x = s; x < e; x++) {
       const f = index.file[x];
       if (index.files[f].background) continue;
-      if (n + 3 > hits.length) {
+      if (n + 4 > hits.length) {
         const h2 = new Uint32Array(hits.length * 2);
         h2.set(hits);
         hits = h2;
@@ -178,22 +194,32 @@ function collectHits(a: CodeAnalysis, index: SignatureIndex, opts: MatchOptions)
       hits[n++] = f;
       hits[n++] = a.fpPos[j];
       hits[n++] = index.pos[x];
+      hits[n++] = common;
     }
   }
-  return { hits, n: n / 3, commonHits };
+  return { hits, n: n / 4, commonHits };
+}
+
+/** Share of distinct token trigrams: low for repetitive runs that match any code of the same shape. */
+function diversity(kinds: Uint8Array, s: number, e: number): number {
+  if (e - s < 3) return 1;
+  const seen = new Set<number>();
+  for (let i = s; i + 2 < e; i++) seen.add((kinds[i] << 16) | (kinds[i + 1] << 8) | kinds[i + 2]);
+  return seen.size / (e - s - 2);
 }
 
 /** Chains hits into fragments: monotone on both sides, small gaps, near one diagonal. */
 function chain(hits: Uint32Array, count: number, opts: MatchOptions): Fragment[] {
   const order = Array.from({ length: count }, (_, i) => i);
-  order.sort((x, y) => hits[x * 3] - hits[y * 3] || hits[x * 3 + 1] - hits[y * 3 + 1] || hits[x * 3 + 2] - hits[y * 3 + 2]);
+  order.sort((x, y) => hits[x * 4] - hits[y * 4] || hits[x * 4 + 1] - hits[y * 4 + 1] || hits[x * 4 + 2] - hits[y * 4 + 2]);
   const out: Fragment[] = [];
   let active: Fragment[] = [];
   let currentFile = -1;
   for (const i of order) {
-    const file = hits[i * 3];
-    const q = hits[i * 3 + 1];
-    const u = hits[i * 3 + 2];
+    const file = hits[i * 4];
+    const q = hits[i * 4 + 1];
+    const u = hits[i * 4 + 2];
+    const common = hits[i * 4 + 3];
     if (file !== currentFile) {
       active = [];
       currentFile = file;
@@ -210,13 +236,14 @@ function chain(hits: Uint32Array, count: number, opts: MatchOptions): Fragment[]
     }
     if (best) {
       best.hits++;
+      best.commonHits += common;
       best.lastQ = q;
       best.lastU = u;
       best.qs.push(q);
       best.us.push(u);
     } else {
       const f: Fragment = {
-        file, hits: 1, firstQ: q, lastQ: q, firstU: u, lastU: u, qs: [q], us: [u],
+        file, hits: 1, commonHits: common, firstQ: q, lastQ: q, firstU: u, lastU: u, qs: [q], us: [u],
         qStart: 0, qEnd: 0, uStart: 0, uEnd: 0, extended: false, mass: 0, assigned: 0, aqStart: 0, aqEnd: 0,
       };
       out.push(f);
@@ -249,12 +276,14 @@ function extend(f: Fragment, a: CodeAnalysis, up: IndexedFile, k: number): boole
   // An extension that stops inside a line matched only that line's first tokens (often `def name(` of the next
   // function): give the partial line back, so fragments end on whole lines, but never below what the hits prove.
   // The same goes for a k-gram whose last tokens run into the next function's signature.
+  // Block markers belong to no line of their own (a DEDENT carries the line before it), so they never make a line
+  // partial: a copy that closes one block more than the upstream keeps its last line.
   const ln = a.lines;
-  while (f.qEnd > f.qStart + 1 && f.qEnd < ln.length && ln[f.qEnd] === ln[f.qEnd - 1]) {
+  while (f.qEnd > f.qStart + 1 && f.qEnd < ln.length && isMassKind(a.kinds[f.qEnd]) && ln[f.qEnd] === ln[f.qEnd - 1]) {
     f.qEnd--;
     f.uEnd--;
   }
-  while (f.qStart < f.qEnd - 1 && f.qStart > 0 && ln[f.qStart] === ln[f.qStart - 1]) {
+  while (f.qStart < f.qEnd - 1 && f.qStart > 0 && isMassKind(a.kinds[f.qStart - 1]) && ln[f.qStart] === ln[f.qStart - 1]) {
     f.qStart++;
     f.uStart++;
   }
@@ -297,16 +326,22 @@ export function matchCode(rel: string, a: CodeAnalysis, index: SignatureIndex, o
   if (n === 0) return { findings: [], covered, copiedTokens: 0, copiedLines: 0, commonHits };
 
   const candidates: Fragment[] = [];
+  const nearMisses: Fragment[] = []; // short pieces: kept only next to a long fragment of the same upstream file
   for (const f of chain(hits, n, opts)) {
     const up = index.files[f.file];
     if (!extend(f, a, up, opts.k)) continue;
-    const long = f.qEnd - f.qStart >= opts.k + opts.w - 1;
-    if (f.hits < 2 && !(f.extended && long)) continue;
     f.mass = massIn(a.kinds, f.qStart, f.qEnd);
-    if (f.mass >= opts.minTokens) {
-      f.verbatim = verbatimShare(f, a, up);
-      candidates.push(f);
-    }
+    if (f.mass < opts.minAnchoredTokens) continue;
+    f.verbatim = verbatimShare(f, a, up);
+    const rare = f.hits - f.commonHits;
+    const long = f.qEnd - f.qStart >= opts.k + opts.w - 1;
+    // Evidence: two rare fingerprints, or one extended to a full window; made of idioms only, it must be verbatim
+    // and long (widely copied code such as a rotary-embedding helper is still a copy when taken word for word).
+    const evidence = rare >= 2 || (rare === 1 && f.extended && long) || (rare === 0 && (f.verbatim ?? 0) >= 0.95 && f.mass >= 2 * opts.minTokens);
+    const repetitive = diversity(a.kinds, f.qStart, f.qEnd) < opts.minDiversity && (f.verbatim ?? 0) < 0.9;
+    if (repetitive) continue;
+    if (evidence && f.mass >= opts.minTokens) candidates.push(f);
+    else if (rare >= 1 || (f.verbatim ?? 0) >= 0.95) nearMisses.push(f);
   }
   // Longest first. Among equally long ones (structurally identical code in several places) the one whose names and
   // literals agree most is the likelier origin; then the earlier pack and file, so attribution is deterministic.
@@ -314,28 +349,35 @@ export function matchCode(rel: string, a: CodeAnalysis, index: SignatureIndex, o
   const owner = new Int32Array(a.kinds.length).fill(-1);
   const accepted: Fragment[] = [];
   const alternatives = new Map<Fragment, Fragment[]>();
-  for (const f of candidates) {
-    let assigned = 0;
-    let s = -1;
-    let e = -1;
-    for (let q = f.qStart; q < f.qEnd; q++) {
-      if (owner[q] !== -1 || !isMassKind(a.kinds[q])) continue;
-      assigned++;
-      if (s < 0) s = q;
-      e = q;
+  const attribute = (list: Fragment[], min: number): void => {
+    for (const f of list) {
+      let assigned = 0;
+      let s = -1;
+      let e = -1;
+      for (let q = f.qStart; q < f.qEnd; q++) {
+        if (owner[q] !== -1 || !isMassKind(a.kinds[q])) continue;
+        assigned++;
+        if (s < 0) s = q;
+        e = q;
+      }
+      if (assigned >= min || (assigned > 0 && assigned >= f.mass / 2 && assigned >= min / 2)) {
+        for (let q = s; q <= e; q++) if (owner[q] === -1) owner[q] = accepted.length;
+        f.assigned = assigned;
+        f.aqStart = s;
+        f.aqEnd = e;
+        accepted.push(f);
+      } else {
+        // Mostly inside a longer fragment: an alternative origin of that one.
+        const host = accepted[owner[Math.max(f.qStart, Math.min(f.qEnd - 1, (f.qStart + f.qEnd) >> 1))]];
+        if (host && host.file !== f.file) alternatives.set(host, [...(alternatives.get(host) ?? []), f]);
+      }
     }
-    if (assigned >= opts.minTokens || (assigned > 0 && assigned >= f.mass / 2 && assigned >= opts.minTokens / 2)) {
-      for (let q = s; q <= e; q++) if (owner[q] === -1) owner[q] = accepted.length;
-      f.assigned = assigned;
-      f.aqStart = s;
-      f.aqEnd = e;
-      accepted.push(f);
-    } else {
-      // Mostly inside a longer fragment: an alternative origin of that one.
-      const host = accepted[owner[Math.max(f.qStart, Math.min(f.qEnd - 1, (f.qStart + f.qEnd) >> 1))]];
-      if (host && host.file !== f.file) alternatives.set(host, [...(alternatives.get(host) ?? []), f]);
-    }
-  }
+  };
+  attribute(candidates, opts.minTokens);
+  // Short pieces (a three-line property, a small helper) are taken from an upstream file that this repository file
+  // already copies at length: reordered or interleaved copies are otherwise lost piece by piece.
+  const anchors = new Set(accepted.filter((f) => f.assigned >= 2 * opts.minTokens).map((f) => f.file));
+  attribute(nearMisses.filter((f) => anchors.has(f.file)).sort((x, y) => y.mass - x.mass || x.qStart - y.qStart), opts.minAnchoredTokens);
 
   const findings: Finding[] = [];
   let copiedTokens = 0;
@@ -362,10 +404,10 @@ export function matchCode(rel: string, a: CodeAnalysis, index: SignatureIndex, o
       method: 'winnowing',
       // Longer fragments are less likely to be a shared idiom: confidence grows with the mass covered.
       confidence: Math.min(0.99, 0.6 + f.assigned / 500),
-      strength: f.assigned >= 100 ? 'strong' : 'moderate',
+      strength: f.assigned >= 100 && f.hits > f.commonHits ? 'strong' : 'moderate',
       tokens: f.assigned,
       message: `lines ${lines.start}-${lines.end} (${f.assigned} tokens) match ${label(ref)}${vb}`,
-      details: { fingerprints: f.hits, verbatim, extended: f.extended, alternatives: alts },
+      details: { fingerprints: f.hits, commonFingerprints: f.commonHits, verbatim, extended: f.extended, alternatives: alts },
     });
   }
   let copiedLines = 0;

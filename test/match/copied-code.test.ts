@@ -116,13 +116,63 @@ describe('copied-code matching', () => {
       { name: 'p3', files: { 'z.py': up['lib/stats.py'] + '\nW = 2\n' } },
       { name: 'p4', files: { 'w.py': up['lib/stats.py'] + '\nV = 3\n' } },
     ];
-    const src = OWN + '\n' + up['lib/stats.py'].replace('Accumulator', 'Acc3');
-    const m = match(src, await indexOf(four));
+    // Same shape, other names: an idiom shared by four families is no evidence.
+    const src = OWN + '\n' + renameIdentifiers(up['lib/stats.py']);
+    const idx = await indexOf(four);
+    const m = match(src, idx);
     expect(m.findings).toEqual([]);
     expect(m.commonHits).toBeGreaterThan(0);
     // The same four packs as one lineage (say llama, llama3, llama-models, ...): the copy is found.
     const family = match(src, await indexOf(four.map((p) => ({ ...p, family: 'one-lineage' }))));
     expect(family.findings).toHaveLength(1);
     expect(family.commonHits).toBe(0);
+    // Widely copied code taken word for word is still a copy, shown as moderate evidence made of common fingerprints.
+    const verbatim = match(OWN + '\n' + up['lib/stats.py'], idx);
+    expect(verbatim.findings).toHaveLength(1);
+    expect(verbatim.findings[0].strength).toBe('moderate');
+    expect(verbatim.findings[0].details?.commonFingerprints).toBe(verbatim.findings[0].details?.fingerprints);
   });
+
+  test('a repetitive run (keyword forwarding) matches only with its names: any code of that shape has the same tokens', async () => {
+    const kw = (names: string[], fn: string): string => `def build(${names.join(', ')}):\n    return ${fn}(${names.map((n) => `${n}=${n}`).join(', ')})\n`;
+    const upNames = Array.from({ length: 24 }, (_, i) => `alpha${i}`);
+    const idx = await indexOf([{ name: 'kw', files: { 'kw.py': kw(upNames, 'Model') } }]);
+    const other = kw(Array.from({ length: 24 }, (_, i) => `colour${i}`), 'Painter');
+    expect(match(OWN + '\n' + other, idx).findings).toEqual([]);
+    expect(match(other, idx).findings).toEqual([]); // not even as a whole file
+    expect(match(OWN + '\n' + kw(upNames, 'Model'), idx).findings).toHaveLength(1); // the real copy still is
+  });
+
+  test('a copy that closes one block more than its upstream keeps its last line', () => {
+    // In the upstream, mean() is followed by another method; here it ends the class and the file.
+    const lines = up['lib/stats.py'].split('\n');
+    const end = lines.findIndex((l) => l.includes('def spread'));
+    const src = OWN + '\n' + lines.slice(0, end).join('\n').trimEnd() + '\n';
+    const m = match(src, index);
+    expect(m.findings).toHaveLength(1);
+    const last = src.trimEnd().split('\n').length;
+    expect(m.findings[0].lines?.end).toBe(last);
+  });
+
+  test('short pieces are taken from an upstream file the repository file already copies at length', async () => {
+    // A narrow window (w = 4: every shared run of 43 tokens has a common fingerprint) makes the short piece's hit
+    // certain, so the test isolates the acceptance rule rather than winnowing's luck.
+    const p = { k: 40, w: 4 };
+    const o = defaultMatchOptions(p.k, p.w);
+    const long = up['lib/core.py'].split('\n').slice(1, 30).join('\n'); // alpha and beta: ~170 tokens
+    const short = 'def clamp_gain(value, low, high):\n    value = abs(value) * 0.9\n    high = high + low\n    if value < low:\n        return low * 0.5 + high * 0.25\n    return min(value, high) / (high - low)\n';
+    const out = tempDir('anchor-pack');
+    await buildPack(writeTree(tempDir('anchor-src'), { 'u.py': long + '\n\n\n' + short }), out, { name: 'anch', version: '1', category: 'model-implementation', params: p });
+    const idx = loadIndex([out], p);
+    const run = (src: string) => matchCode('r.py', analyzeCode(Buffer.from(src), 'python', p), idx, o).findings;
+    expect(analyzeCode(Buffer.from(short), 'python', p).mass).toBeLessThan(o.minTokens);
+    expect(run(OWN + '\n\n' + short)).toEqual([]); // alone: too short to be evidence
+    const pieces = run(long + '\n\n' + OWN + '\n\n' + short);
+    expect(pieces).toHaveLength(2);
+    const piece = pieces.find((f) => (f.tokens ?? 0) < o.minTokens)!;
+    expect(piece.upstream?.lines).toEqual({ start: 32, end: 37 }); // all of clamp_gain
+  });
+
+
 });
+
