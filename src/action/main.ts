@@ -11,6 +11,7 @@ import type { AuditResult, Finding } from '../evidence';
 import { historyDetector } from '../git/history';
 import { runPrAudit } from '../git/pr-mode';
 import { loadPolicy } from '../policy/load';
+import { readSources } from '../report/sources';
 import { render } from '../report/index';
 import { upstreamText } from '../report/common';
 import { packageRoot, toolVersion } from '../util/package-root';
@@ -103,19 +104,6 @@ function readEvent(env: Env): PullRequestEvent {
 
 const pct = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : `${(x * 100).toFixed(1)}%`);
 
-/** Repository text of files with copied code, for the HTML report's side-by-side view. */
-function sourcesFor(result: AuditResult): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const f of new Set(result.findings.filter((x) => x.kind === 'copied-code').map((x) => x.file))) {
-    try {
-      const abs = path.join(result.repository.root, f);
-      if (fs.statSync(abs).size <= 2 * 1024 * 1024) out[f] = fs.readFileSync(abs, 'utf8');
-    } catch {
-      /* unreadable: the report shows line ranges only */
-    }
-  }
-  return out;
-}
 
 const counts = (f: Finding): boolean => !(f.details?.waived || f.details?.ownLineage || f.details?.excluded);
 
@@ -187,7 +175,7 @@ export async function runAction(env: Env, io: ActionIo): Promise<number> {
     };
     const markdown = render(result, 'markdown');
     fs.writeFileSync(files.json, render(result, 'json'));
-    fs.writeFileSync(files.html, render(result, 'html', { sources: sourcesFor(result) }));
+    fs.writeFileSync(files.html, render(result, 'html', { sources: readSources(result) }));
     fs.writeFileSync(files.markdown, markdown);
     fs.mkdirSync(path.dirname(files.sarif), { recursive: true });
     fs.writeFileSync(files.sarif, render(result, 'sarif'));

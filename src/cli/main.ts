@@ -6,6 +6,7 @@ import { CATEGORIES, type AuditResult, type Category } from '../evidence';
 import { loadPolicy, PolicyError } from '../policy/load';
 import { exitCodeFor } from '../policy/assess';
 import { parseResult } from '../report/json';
+import { readSources } from '../report/sources';
 import { render, type ReportFormat } from '../report/index';
 import { buildPack } from '../signatures/build';
 import { PackError } from '../signatures/pack-io';
@@ -71,19 +72,6 @@ function write(file: string | undefined, text: string, stdout: (s: string) => vo
   }
 }
 
-/** Repository text of the files that have findings, for reports that show lines side by side. */
-function sourcesFor(result: AuditResult): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const f of new Set(result.findings.filter((x) => x.kind === 'copied-code').map((x) => x.file))) {
-    try {
-      const abs = path.join(result.repository.root, f);
-      if (fs.statSync(abs).size <= 2 * 1024 * 1024) out[f] = fs.readFileSync(abs, 'utf8');
-    } catch {
-      /* gone since the scan: the report shows line ranges only */
-    }
-  }
-  return out;
-}
 
 interface ScanFlags {
   signatures: string[];
@@ -173,7 +161,7 @@ export function buildProgram(io: { stdout: (s: string) => void; stderr: (s: stri
       progress.done();
       const result = run.result;
       const needsSources = flags.format === 'html' || extra.some((o) => o.format === 'html');
-      const sources = needsSources ? sourcesFor(result) : undefined;
+      const sources = needsSources ? readSources(result) : undefined;
       write(flags.output, render(result, flags.format, { sources }), io.stdout);
       for (const o of extra) write(o.file, render(result, o.format, { sources }), io.stdout);
       if (!flags.quiet && (flags.output || flags.format !== 'text')) {
@@ -197,7 +185,7 @@ export function buildProgram(io: { stdout: (s: string) => void; stderr: (s: stri
         throw new UsageError(`${file}: cannot read (${(e as Error).message})`);
       }
       const result = parseResult(text, file);
-      write(flags.output, render(result, flags.format, { sources: flags.format === 'html' ? sourcesFor(result) : undefined }), io.stdout);
+      write(flags.output, render(result, flags.format, { sources: flags.format === 'html' ? readSources(result) : undefined }), io.stdout);
       io.setExit(result.verdict === 'PASS' ? 0 : result.verdict === 'FAIL' ? 1 : exitCodeFor(result.verdict, loadPolicy('strict').policy));
     });
 

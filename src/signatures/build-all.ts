@@ -13,7 +13,9 @@ import * as path from 'node:path';
 import { CATEGORIES, type Category } from '../evidence';
 import { buildPack, type BuildOptions } from './build';
 
-export interface SourceEntry {
+/** One upstream of the sources file: the build options it pins, plus where its tree came from. */
+export interface SourceEntry
+  extends Pick<BuildOptions, 'licence' | 'category' | 'kind' | 'include' | 'exclude' | 'moduleRoots' | 'importNames' | 'family' | 'categoryRules' | 'rootCommits' | 'streams'> {
   /** Pack project name, e.g. "nanogpt". */
   name: string;
   /** Pack version: the upstream tag when the commit carries one, else a short commit id. */
@@ -24,18 +26,6 @@ export interface SourceEntry {
   tag?: string;
   /** Commit (or release) date, YYYY-MM-DD. */
   date?: string;
-  licence?: string;
-  category: Category;
-  kind?: 'code' | 'background';
-  include?: string[];
-  exclude?: string[];
-  moduleRoots?: string[];
-  importNames?: string[];
-  family?: string;
-  categoryRules?: { pattern: string; category: Category }[];
-  rootCommits?: string[];
-  /** Store token streams (default: code packs yes, background packs no). */
-  streams?: boolean;
   /** Folder name under the checkouts dir (default: name; needed when two versions of one project are listed). */
   checkout?: string;
   /** How the checkout was obtained (git snapshot, release wheel, Debian package), with the archive's hash when not git. */

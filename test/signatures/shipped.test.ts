@@ -23,8 +23,13 @@ describe('the shipped knowledge base', () => {
     expect(bytes).toBeLessThan(60 * 1024 * 1024);
   });
 
-  test('every pack has a licence our catalogues know (SPDX id or one of our LicenseRef- ids)', () => {
+  test('every pack and tokenizer signature has a licence our catalogues know (SPDX id or one of our LicenseRef- ids)', () => {
     for (const { m } of manifests) expect({ pack: m.project, known: known.has(m.licence ?? '') }).toEqual({ pack: m.project, known: true });
+    const tokDir = path.join(SIG, 'tokenizers');
+    for (const f of fs.readdirSync(tokDir).filter((n) => n.endsWith('.tokenizer.json'))) {
+      const licence = (JSON.parse(fs.readFileSync(path.join(tokDir, f), 'utf8')) as { licence?: string }).licence ?? '';
+      expect({ f, known: known.has(licence) }).toEqual({ f, known: true });
+    }
   });
 
   test('sources.json lists exactly the shipped packs, each pinned', () => {
