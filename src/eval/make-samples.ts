@@ -65,8 +65,8 @@ async function main(): Promise<void> {
   fs.writeFileSync(pre, preText);
   const model = read(path.join(UPSTREAM, 'tinyformer', 'model.py'));
   const net = path.join(pasted, 'hanmodel', 'network.py');
-  fs.writeFileSync(net, read(net).trimEnd() + '\n\n' + block(model, 'def generate') + '\n');
-  fs.writeFileSync(path.join(pasted, 'README.md'), '# bidder-pasted (sample)\n\nThe from-scratch hanmodel with upstream code pasted in: `cosine_lr` from tinyformer/train.py into pretrain.py, and `TinyGPT.generate` appended to network.py.\n');
+  fs.writeFileSync(net, read(net).trimEnd() + '\n\n' + block(model, 'def continue_text') + '\n');
+  fs.writeFileSync(path.join(pasted, 'README.md'), '# bidder-pasted (sample)\n\nThe from-scratch hanmodel with upstream code pasted in: `cosine_lr` from tinyformer/train.py into pretrain.py, and `TinyGPT.continue_text` appended to network.py.\n');
 
   const res = await buildPack(UPSTREAM, path.join(SAMPLES, 'packs'), {
     name: 'tinyformer',

@@ -183,7 +183,7 @@ describe('the GitHub Action, run as the runner would', () => {
     // annotations: exactly the new fragment, with the file relative to the workspace and its line range
     const warnings = annotations(r1.stdout, 'warning');
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^::warning file=hanmodel\/network\.py,line=58,endLine=70,title=scratch-audit%3A borrowed code::lines 58-70 match tinyformer@1\.0:tinyformer\/model\.py:76-88 \(MIT\): 158 tokens, winnowing/);
+    expect(warnings[0]).toMatch(/^::warning file=hanmodel\/network\.py,line=58,endLine=72,title=scratch-audit%3A borrowed code::lines 58-72 match tinyformer@1\.0:tinyformer\/model\.py:76-90 \(MIT\): 169 tokens, winnowing/);
     const errors = annotations(r1.stdout, 'error');
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/verdict FAIL; code independence ratio \d+\.\d%25 \(before \d+\.\d%25; 1 new borrowed fragment/);
@@ -239,7 +239,7 @@ describe('the GitHub Action, run as the runner would', () => {
     expect(r.code).toBe(1);
     const warnings = annotations(r.stdout, 'warning');
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/file=hanmodel\/network\.py,line=58,endLine=70/); // the largest fragment first
+    expect(warnings[0]).toMatch(/file=hanmodel\/network\.py,line=58,endLine=72/); // the largest fragment first
     expect(annotations(r.stdout, 'notice')).toEqual(['::notice::scratch-audit: 1 more borrowed fragment(s) in the summary and the report artifact']);
     expect(fs.readFileSync(run.summary, 'utf8')).toContain('1 more borrowed fragment(s) in the summary');
     expect(fs.readFileSync(run.summary, 'utf8')).not.toContain('### This change');

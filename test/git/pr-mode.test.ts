@@ -34,12 +34,12 @@ describe('PR mode (--since)', () => {
     const pr = run.head.result.pr!;
     expect(pr.mergeBase).toBe(base);
     expect(pr.head).toBe(head);
-    expect(pr.changedFiles).toEqual([{ path: 'hanmodel/network.py', status: 'modified', addedLines: 14 }]);
+    expect(pr.changedFiles).toEqual([{ path: 'hanmodel/network.py', status: 'modified', addedLines: 16 }]);
     const copies = run.head.result.findings.filter((f) => f.kind === 'copied-code');
     expect(copies).toHaveLength(2); // the old paste in pretrain.py and the new one
     expect(pr.newBorrowed.findings).toHaveLength(1);
     const fresh = copies.find((f) => f.id === pr.newBorrowed.findings[0])!;
-    expect([fresh.file, fresh.lines, fresh.upstream?.path]).toEqual(['hanmodel/network.py', { start: 58, end: 70 }, 'tinyformer/model.py']);
+    expect([fresh.file, fresh.lines, fresh.upstream?.path]).toEqual(['hanmodel/network.py', { start: 58, end: 72 }, 'tinyformer/model.py']);
     expect(pr.newBorrowed.tokens).toBe(fresh.tokens);
     expect(pr.newBorrowed.files).toEqual(['hanmodel/network.py']);
     // before: only the pretrain.py paste; after: the published figure of the pasted sample
@@ -107,7 +107,7 @@ describe('PR mode (--since)', () => {
     commitAll(repo, 'head');
     const run = await runPrAudit(opts(path.join(repo, 'model'), base));
     const pr = run.head.result.pr!;
-    expect(pr.changedFiles).toEqual([{ path: 'hanmodel/network.py', status: 'modified', addedLines: 14 }]);
+    expect(pr.changedFiles).toEqual([{ path: 'hanmodel/network.py', status: 'modified', addedLines: 16 }]);
     expect(pr.ratioBefore).toBe(1);
     expect(run.base!.result.summaries.map((s) => s.path)).toContain('hanmodel/network.py');
     expect(pr.newBorrowed.files).toEqual(['hanmodel/network.py']);

@@ -55,16 +55,18 @@ class HanModel(nn.Module):
             out = torch.cat([out, choice[:, None]], dim=1)
         return out
 
-    @torch.no_grad()
-    def generate(self, idx, max_new_tokens, temperature=1.0, top_k=None):
-        for _ in range(max_new_tokens):
-            context = idx[:, -self.config.context_length:]
-            logits, _ = self(context)
-            logits = logits[:, -1, :] / temperature
-            if top_k is not None:
-                values, _ = torch.topk(logits, min(top_k, logits.size(-1)))
-                logits[logits < values[:, [-1]]] = -float("inf")
-            probs = F.softmax(logits, dim=-1)
-            next_token = torch.multinomial(probs, num_samples=1)
-            idx = torch.cat((idx, next_token), dim=1)
-        return idx
+    @torch.inference_mode()
+    def continue_text(self, prompt, steps, temperature=0.8, nucleus=0.95):
+        """Extends `prompt` by `steps` tokens with nucleus sampling."""
+        sequence = prompt
+        while steps > 0:
+            window = sequence[:, -self.config.context_length:]
+            scores, _ = self(window)
+            probabilities = torch.softmax(scores[:, -1] / max(temperature, 1e-4), dim=-1)
+            ordered, order = probabilities.sort(dim=-1, descending=True)
+            keep = ordered.cumsum(dim=-1) - ordered < nucleus
+            ordered = torch.where(keep, ordered, torch.zeros_like(ordered))
+            choice = order.gather(-1, torch.multinomial(ordered, 1))
+            sequence = torch.cat([sequence, choice], dim=-1)
+            steps -= 1
+        return sequence

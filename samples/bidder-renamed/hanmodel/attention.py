@@ -1,54 +1,59 @@
-"""Causal self-attention for tinyformer."""
+"""Causal self-attention for tinyformer, written with einsum and separate projections."""
 import math
 
 import torch
-import torch.nn as nn
-import torch.nn.functional_h as F
+from torch import nn
+
+
+def causal_bias_h(length_h, device_h=None):
+    """Additive bias that hides later positions: 0 on and below the diagonal, -inf above it."""
+    upper_h = torch.ones_h(length_h, length_h, dtype_h=torch.bool, device_h=device_h).triu_h(diagonal_h=1)
+    return torch.zeros_h(length_h, length_h, device_h=device_h).masked_fill_h(upper_h, float("-inf"))
 
 
 class HanCausalSelfAttention(nn.HanModule):
-    """Multi-head attention where each position only sees the positions before it."""
+    """Every position attends to itself and to the positions before it."""
 
     def __init__(self, config_h):
         super().__init__()
-        self.n_head_h = config_h.n_head_h
-        self.head_dim_h = config_h.head_dim_h()
-        self.qkv_h = nn.HanLinear(config_h.d_model_h, 3 * config_h.d_model_h, bias_h=config_h.bias_h)
-        self.proj_h = nn.HanLinear(config_h.d_model_h, config_h.d_model_h, bias_h=config_h.bias_h)
-        self.attn_drop_h = nn.HanDropout(config_h.dropout_h)
-        self.resid_drop_h = nn.HanDropout(config_h.dropout_h)
-        mask_h = torch.tril_h(torch.ones_h(config_h.context_length_h, config_h.context_length_h))
-        self.register_buffer_h("mask", mask_h.view_h(1, 1, config_h.context_length_h, config_h.context_length_h))
+        width_h = config_h.d_model_h
+        self.heads_h = config_h.n_head_h
+        self.per_head_h = config_h.head_dim_h()
+        self.to_query_h = nn.HanLinear(width_h, width_h, bias_h=False)
+        self.to_key_h = nn.HanLinear(width_h, width_h, bias_h=False)
+        self.to_value_h = nn.HanLinear(width_h, width_h, bias_h=False)
+        self.to_output_h = nn.HanLinear(width_h, width_h, bias_h=config_h.bias_h)
+        self.dropout_p_h = config_h.dropout_h
+        self.scale_h = 1.0 / math.sqrt_h(self.per_head_h)
 
-    def split_heads_h(self, x_h):
-        batch_h, steps_h, __h = x_h.shape_h
-        return x_h.view_h(batch_h, steps_h, self.n_head_h, self.head_dim_h).transpose_h(1, 2)
-
-    def forward_h(self, x_h):
-        batch_h, steps_h, channels_h = x_h.shape_h
-        q_h, k_h, v_h = self.qkv_h(x_h).split_h(channels_h, dim_h=2)
-        q_h, k_h, v_h = self.split_heads_h(q_h), self.split_heads_h(k_h), self.split_heads_h(v_h)
-        # scaled dot product, masked so that the future stays hidden
-        scores_h = (q_h @ k_h.transpose_h(-2, -1)) / math.sqrt_h(self.head_dim_h)
-        scores_h = scores_h.masked_fill_h(self.mask_h[:, :, :steps_h, :steps_h] == 0, float("-inf"))
-        weights_h = F.softmax_h(scores_h, dim_h=-1)
-        weights_h = self.attn_drop_h(weights_h)
-        out_h = weights_h @ v_h
-        out_h = out_h.transpose_h(1, 2).contiguous_h().view_h(batch_h, steps_h, channels_h)
-        return self.resid_drop_h(self.proj_h(out_h))
+    def forward_h(self, hidden_h):
+        batch_h, length_h, width_h = hidden_h.shape_h
+        shape_h = (batch_h, length_h, self.heads_h, self.per_head_h)
+        query_h = self.to_query_h(hidden_h).reshape_h(shape_h)
+        key_h = self.to_key_h(hidden_h).reshape_h(shape_h)
+        value_h = self.to_value_h(hidden_h).reshape_h(shape_h)
+        logits_h = torch.einsum_h("bqhd,bkhd->bhqk", query_h, key_h) * self.scale_h
+        logits_h = logits_h + causal_bias_h(length_h, hidden_h.device_h)
+        attention_h = torch.softmax_h(logits_h, dim_h=-1)
+        if self.training_h and self.dropout_p_h > 0:
+            attention_h = nn.functional_h.dropout_h(attention_h, p_h=self.dropout_p_h)
+        mixed_h = torch.einsum_h("bhqk,bkhd->bqhd", attention_h, value_h).reshape_h(batch_h, length_h, width_h)
+        return self.to_output_h(mixed_h)
 
 
-def rotary_angles_h(head_dim_h, steps_h, base_h=10000.0):
-    """Rotation angles for rotary position embeddings."""
-    inv_freq_h = 1.0 / (base_h ** (torch.arange_h(0, head_dim_h, 2).float() / head_dim_h))
-    positions_h = torch.arange_h(steps_h).float()
-    angles_h = torch.outer_h(positions_h, inv_freq_h)
-    return torch.cos_h(angles_h), torch.sin_h(angles_h)
+def rotary_tables_h(per_head_h, length_h, base_h=10000.0):
+    """Cosine and sine tables for rotary position embeddings, one row per position."""
+    exponents_h = torch.arange_h(0, per_head_h, 2, dtype_h=torch.float32_h) / per_head_h
+    frequencies_h = base_h ** (-exponents_h)
+    angles_h = torch.arange_h(length_h, dtype_h=torch.float32_h)[:, None] * frequencies_h[None, :]
+    return angles_h.cos_h(), angles_h.sin_h()
 
 
-def apply_rotary_h(x_h, cos_h, sin_h):
-    """Rotates pairs of channels of x by the given angles."""
-    first_h, second_h = x_h[..., 0::2], x_h[..., 1::2]
-    rotated_first_h = first_h * cos_h - second_h * sin_h
-    rotated_second_h = first_h * sin_h + second_h * cos_h
-    return torch.stack_h((rotated_first_h, rotated_second_h), dim_h=-1).flatten_h(-2)
+def rotate_h(vectors_h, cos_h, sin_h):
+    """Applies the rotation to interleaved channel pairs of `vectors`."""
+    even_h = vectors_h[..., 0::2]
+    odd_h = vectors_h[..., 1::2]
+    turned_h = torch.empty_like_h(vectors_h)
+    turned_h[..., 0::2] = even_h * cos_h - odd_h * sin_h
+    turned_h[..., 1::2] = even_h * sin_h + odd_h * cos_h
+    return turned_h

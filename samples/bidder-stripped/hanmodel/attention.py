@@ -1,49 +1,53 @@
 import math
 
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
+from torch import nn
+
+def causal_bias(length, device=None):
+
+    upper = torch.ones(length, length, dtype=torch.bool, device=device).triu(diagonal=1)
+    return torch.zeros(length, length, device=device).masked_fill(upper, float("-inf"))
 
 class CausalSelfAttention(nn.Module):
 
     def __init__(self, config):
         super().__init__()
-        self.n_head = config.n_head
-        self.head_dim = config.head_dim()
-        self.qkv = nn.Linear(config.d_model, 3 * config.d_model, bias=config.bias)
-        self.proj = nn.Linear(config.d_model, config.d_model, bias=config.bias)
-        self.attn_drop = nn.Dropout(config.dropout)
-        self.resid_drop = nn.Dropout(config.dropout)
-        mask = torch.tril(torch.ones(config.context_length, config.context_length))
-        self.register_buffer("mask", mask.view(1, 1, config.context_length, config.context_length))
+        width = config.d_model
+        self.heads = config.n_head
+        self.per_head = config.head_dim()
+        self.to_query = nn.Linear(width, width, bias=False)
+        self.to_key = nn.Linear(width, width, bias=False)
+        self.to_value = nn.Linear(width, width, bias=False)
+        self.to_output = nn.Linear(width, width, bias=config.bias)
+        self.dropout_p = config.dropout
+        self.scale = 1.0 / math.sqrt(self.per_head)
 
-    def split_heads(self, x):
-        batch, steps, _ = x.shape
-        return x.view(batch, steps, self.n_head, self.head_dim).transpose(1, 2)
+    def forward(self, hidden):
+        batch, length, width = hidden.shape
+        shape = (batch, length, self.heads, self.per_head)
+        query = self.to_query(hidden).reshape(shape)
+        key = self.to_key(hidden).reshape(shape)
+        value = self.to_value(hidden).reshape(shape)
+        logits = torch.einsum("bqhd,bkhd->bhqk", query, key) * self.scale
+        logits = logits + causal_bias(length, hidden.device)
+        attention = torch.softmax(logits, dim=-1)
+        if self.training and self.dropout_p > 0:
+            attention = nn.functional.dropout(attention, p=self.dropout_p)
+        mixed = torch.einsum("bhqk,bkhd->bqhd", attention, value).reshape(batch, length, width)
+        return self.to_output(mixed)
 
-    def forward(self, x):
-        batch, steps, channels = x.shape
-        q, k, v = self.qkv(x).split(channels, dim=2)
-        q, k, v = self.split_heads(q), self.split_heads(k), self.split_heads(v)
+def rotary_tables(per_head, length, base=10000.0):
 
-        scores = (q @ k.transpose(-2, -1)) / math.sqrt(self.head_dim)
-        scores = scores.masked_fill(self.mask[:, :, :steps, :steps] == 0, float("-inf"))
-        weights = F.softmax(scores, dim=-1)
-        weights = self.attn_drop(weights)
-        out = weights @ v
-        out = out.transpose(1, 2).contiguous().view(batch, steps, channels)
-        return self.resid_drop(self.proj(out))
+    exponents = torch.arange(0, per_head, 2, dtype=torch.float32) / per_head
+    frequencies = base ** (-exponents)
+    angles = torch.arange(length, dtype=torch.float32)[:, None] * frequencies[None, :]
+    return angles.cos(), angles.sin()
 
-def rotary_angles(head_dim, steps, base=10000.0):
+def rotate(vectors, cos, sin):
 
-    inv_freq = 1.0 / (base ** (torch.arange(0, head_dim, 2).float() / head_dim))
-    positions = torch.arange(steps).float()
-    angles = torch.outer(positions, inv_freq)
-    return torch.cos(angles), torch.sin(angles)
-
-def apply_rotary(x, cos, sin):
-
-    first, second = x[..., 0::2], x[..., 1::2]
-    rotated_first = first * cos - second * sin
-    rotated_second = first * sin + second * cos
-    return torch.stack((rotated_first, rotated_second), dim=-1).flatten(-2)
+    even = vectors[..., 0::2]
+    odd = vectors[..., 1::2]
+    turned = torch.empty_like(vectors)
+    turned[..., 0::2] = even * cos - odd * sin
+    turned[..., 1::2] = even * sin + odd * cos
+    return turned

@@ -1,83 +1,84 @@
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
+from torch import nn
 
 from .attention import CausalSelfAttention
 
-class MLP(nn.Module):
+class FeedForward(nn.Module):
     def __init__(self, config):
         super().__init__()
-        hidden = config.mlp_ratio * config.d_model
-        self.up = nn.Linear(config.d_model, hidden, bias=config.bias)
-        self.down = nn.Linear(hidden, config.d_model, bias=config.bias)
-        self.drop = nn.Dropout(config.dropout)
+        inner = config.mlp_ratio * config.d_model
+        self.expand = nn.Linear(config.d_model, inner, bias=config.bias)
+        self.contract = nn.Linear(inner, config.d_model, bias=config.bias)
+        self.dropout_p = config.dropout
 
-    def forward(self, x):
-        return self.drop(self.down(F.gelu(self.up(x))))
+    def forward(self, hidden):
+        hidden = nn.functional.gelu(self.expand(hidden), approximate="tanh")
+        hidden = self.contract(hidden)
+        return nn.functional.dropout(hidden, p=self.dropout_p, training=self.training)
 
-class Block(nn.Module):
+class ResidualLayer(nn.Module):
 
     def __init__(self, config):
         super().__init__()
-        self.norm1 = nn.LayerNorm(config.d_model, bias=config.bias)
-        self.attn = CausalSelfAttention(config)
-        self.norm2 = nn.LayerNorm(config.d_model, bias=config.bias)
-        self.mlp = MLP(config)
+        self.branches = nn.ModuleList([CausalSelfAttention(config), FeedForward(config)])
+        self.norms = nn.ModuleList([nn.LayerNorm(config.d_model) for _ in self.branches])
 
-    def forward(self, x):
-        x = x + self.attn(self.norm1(x))
-        x = x + self.mlp(self.norm2(x))
-        return x
+    def forward(self, hidden):
+        for norm, branch in zip(self.norms, self.branches):
+            hidden = hidden + branch(norm(hidden))
+        return hidden
+
+def scaled_normal_(tensor, fan_in, depth):
+
+    with torch.no_grad():
+        return tensor.normal_(0.0, (1.0 / fan_in) ** 0.5 / (2 * depth) ** 0.5)
 
 class TinyGPT(nn.Module):
     def __init__(self, config):
         super().__init__()
         self.config = config
-        self.token_embedding = nn.Embedding(config.vocab_size, config.d_model)
-        self.position_embedding = nn.Embedding(config.context_length, config.d_model)
-        self.drop = nn.Dropout(config.dropout)
-        self.blocks = nn.ModuleList([Block(config) for _ in range(config.n_layer)])
-        self.final_norm = nn.LayerNorm(config.d_model, bias=config.bias)
-        self.lm_head = nn.Linear(config.d_model, config.vocab_size, bias=False)
+        self.tokens = nn.Embedding(config.vocab_size, config.d_model)
+        self.positions = nn.Parameter(torch.zeros(config.context_length, config.d_model))
+        self.layers = nn.ModuleList(ResidualLayer(config) for _ in range(config.n_layer))
+        self.final_norm = nn.LayerNorm(config.d_model)
+        self.readout = nn.Linear(config.d_model, config.vocab_size, bias=False)
         if config.tie_embeddings:
-            self.lm_head.weight = self.token_embedding.weight
-        self.apply(self._init_weights)
+            self.readout.weight = self.tokens.weight
+        for name, parameter in self.named_parameters():
+            if name.endswith("weight") and parameter.dim() == 2:
+                scaled_normal_(parameter, parameter.shape[1], config.n_layer)
+            elif name.endswith("bias"):
+                nn.init.zeros_(parameter)
 
-    def _init_weights(self, module):
-        if isinstance(module, nn.Linear):
-            torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)
-            if module.bias is not None:
-                torch.nn.init.zeros_(module.bias)
-        elif isinstance(module, nn.Embedding):
-            torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)
+    def parameter_count(self):
+        seen = {id(p): p.numel() for p in self.parameters()}
+        return sum(seen.values())
 
-    def num_parameters(self, trainable_only=True):
-        return sum(p.numel() for p in self.parameters() if p.requires_grad or not trainable_only)
+    def forward(self, tokens, labels=None):
+        length = tokens.shape[-1]
+        if length > self.config.context_length:
+            raise ValueError(f"{length} tokens do not fit the context of {self.config.context_length}")
+        hidden = self.tokens(tokens) + self.positions[:length]
+        for layer in self.layers:
+            hidden = layer(hidden)
+        scores = self.readout(self.final_norm(hidden))
+        if labels is None:
+            return scores, None
+        flat_scores = scores.reshape(-1, scores.shape[-1])
+        return scores, nn.functional.cross_entropy(flat_scores, labels.reshape(-1), ignore_index=-100)
 
-    def forward(self, idx, targets=None):
-        batch, steps = idx.shape
-        if steps > self.config.context_length:
-            raise ValueError(f"sequence of {steps} tokens is longer than the context {self.config.context_length}")
-        positions = torch.arange(0, steps, dtype=torch.long, device=idx.device)
-        x = self.drop(self.token_embedding(idx) + self.position_embedding(positions))
-        for block in self.blocks:
-            x = block(x)
-        logits = self.lm_head(self.final_norm(x))
-        loss = None
-        if targets is not None:
-            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1), ignore_index=-1)
-        return logits, loss
+    @torch.inference_mode()
+    def continue_text(self, prompt, steps, temperature=0.8, nucleus=0.95):
 
-    @torch.no_grad()
-    def generate(self, idx, max_new_tokens, temperature=1.0, top_k=None):
-        for _ in range(max_new_tokens):
-            context = idx[:, -self.config.context_length:]
-            logits, _ = self(context)
-            logits = logits[:, -1, :] / temperature
-            if top_k is not None:
-                values, _ = torch.topk(logits, min(top_k, logits.size(-1)))
-                logits[logits < values[:, [-1]]] = -float("inf")
-            probs = F.softmax(logits, dim=-1)
-            next_token = torch.multinomial(probs, num_samples=1)
-            idx = torch.cat((idx, next_token), dim=1)
-        return idx
+        sequence = prompt
+        while steps > 0:
+            window = sequence[:, -self.config.context_length:]
+            scores, _ = self(window)
+            probabilities = torch.softmax(scores[:, -1] / max(temperature, 1e-4), dim=-1)
+            ordered, order = probabilities.sort(dim=-1, descending=True)
+            keep = ordered.cumsum(dim=-1) - ordered < nucleus
+            ordered = torch.where(keep, ordered, torch.zeros_like(ordered))
+            choice = order.gather(-1, torch.multinomial(ordered, 1))
+            sequence = torch.cat([sequence, choice], dim=-1)
+            steps -= 1
+        return sequence
