@@ -206,11 +206,13 @@ async function main(): Promise<void> {
       const f = runChild(['large', argv[li + 1], argv[li + 2] ?? '']);
       say(`large repository ${argv[li + 1]} vs ${f.extra?.packs} packs (not ${argv[li + 2] ?? '-'}), 2 threads, cold cache: ${rate(f)} · index ${f.extra?.loadIndexMs} ms · ratio ${f.extra?.ratio}`);
     }
+    // The weights bench runs in a process of its own, so that its peak RSS is not the code bench's.
     const weightsBench = path.join(__dirname, 'weights-bench.js');
     if (fs.existsSync(weightsBench)) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { benchWeights } = require(weightsBench) as { benchWeights: () => Promise<string[]> };
-      for (const l of await benchWeights()) say(l);
+      const code = `require(${JSON.stringify(weightsBench)}).benchWeights().then((l) => process.stdout.write(l.join('\\n') + '\\n'))`;
+      const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+      if (r.status !== 0) throw new Error(`weights bench failed: ${r.stderr}`);
+      for (const l of r.stdout.trim().split('\n')) say(l);
     }
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
