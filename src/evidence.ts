@@ -18,7 +18,7 @@ export type Method =
   | 'spdx-tag' // SPDX-License-Identifier tag or manifest field
   | 'weights-hash' // exact tensor / file hash
   | 'weights-statistical' // bit-equality rate, centred correlation with a null
-  | 'weights-informational' // raw cosine, hyper-parameters: never decides anything
+  | 'weights-informational' // raw cosine, hyper-parameters, lineage: never decide a derivation (unreadable or unsafe files use it too, and put the gate under review)
   | 'tokenizer-vocabulary'
   | 'config-architecture'
   | 'git-history';

@@ -94,6 +94,14 @@ export function renderText(result: AuditResult): string {
     out.push(`Imported upstream code (${imports.length})`);
     for (const f of imports) out.push(`  ${f.file}${f.lines ? `:${f.lines.start}` : ''}  ${f.message}`);
   }
+  const deps = result.findings.filter((f) => f.kind === 'dependency' && !f.details?.summary);
+  if (deps.length) {
+    const undeclared = deps.filter((f) => f.details?.undeclared === true);
+    const declared = deps.filter((f) => f.details?.undeclared !== true);
+    const unused = declared.filter((f) => f.details?.used === false);
+    out.push('');
+    out.push(`Dependencies: ${declared.length} declared in manifests, ${unused.length} of them never imported${unused.length ? ` (${unused.map((f) => f.details?.name).slice(0, 8).join(', ')})` : ''}; ${undeclared.length} imported but not declared${undeclared.length ? ` (${undeclared.map((f) => f.details?.importName).slice(0, 8).join(', ')})` : ''}`);
+  }
   const others = result.findings.filter((f) => !['copied-code', 'imported-code', 'dependency'].includes(f.kind) && f.strength !== 'info');
   if (others.length) {
     out.push('');

@@ -74,6 +74,9 @@ describe('the samples, end to end through the CLI', () => {
     expect(strict.gates.find((g) => g.gate === 'hub-references')).toMatchObject({ status: 'REVIEW' });
     expect(strict.gates.find((g) => g.gate === 'hub-references')?.reason).toMatch(/Qwen\/Qwen2\.5-VL-7B-Instruct/);
     expect(strict.verdict).toBe('FAIL');
+    const text = cli(['samples/bidder-glue', '--no-shipped-signatures', '--signatures', PACKS]).stdout;
+    expect(text).toMatch(/Dependencies: 3 declared in manifests, 0 of them never imported; 0 imported but not declared/);
+    expect(text).toMatch(/sovereign\/build\.py:4 +imports TinyGPT from tinyformer\.model/);
     const lenient = audit('bidder-glue', '--policy', 'lenient').result;
     expect(lenient.ratio.importedTokens).toBe(0);
     expect(lenient.ratio.ratio).toBe(1);
