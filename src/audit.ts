@@ -155,8 +155,9 @@ export async function runAudit(opts: AuditOptions): Promise<AuditRun> {
   const assessed = assess({ files: [...files, ...found.skipped], coverage, findings, detectorGates: gates, policy });
   timings.assess = performance.now() - t;
   warnings.push(...assessed.warnings);
+  const byPath = new Map(files.map((f) => [f.path, f]));
   for (const s of assessed.summaries) {
-    const rec = files.find((f) => f.path === s.path);
+    const rec = byPath.get(s.path);
     if (rec && s.excluded) rec.excluded = s.excluded;
   }
   const repo = await repositoryFacts(found.root);

@@ -130,7 +130,14 @@ export function extractImports(source: string, file: string, parsed?: Tree): Imp
   const tree = parsed ?? parsePython(source);
   const root = tree.rootNode;
   const imports: ImportUse[] = [];
-  for (const n of root.descendantsOfType(['import_statement', 'import_from_statement'])) {
+  // Import statements found from the text: each `import` keyword is looked up in the tree (a string or a comment
+  // is not a statement), instead of a search through every node of a large file.
+  const seen = new Set<number>();
+  for (const m of source.matchAll(/\bimport\b/g)) {
+    let n: SyntaxNode | null = root.descendantForIndex(m.index, m.index + 6);
+    for (let up = 0; n && up < 3 && n.type !== 'import_statement' && n.type !== 'import_from_statement'; up++) n = n.parent;
+    if (!n || (n.type !== 'import_statement' && n.type !== 'import_from_statement') || seen.has(n.startIndex)) continue;
+    seen.add(n.startIndex);
     imports.push(...readImportStatement(n, file, importContext(n)));
   }
   if (source.includes('__import__') || source.includes('import_module')) {
@@ -149,13 +156,23 @@ export function extractImports(source: string, file: string, parsed?: Tree): Imp
     // Climbing to enclosing functions is costly; only do it for names some signature in the file mentions.
     const signatureWords = new Set<string>();
     for (const m of source.matchAll(/\bdef\s+\w+\s*\(([^)]*)|\blambda\b([^:\n]*):/g)) {
-      for (const w of (m[1] ?? m[2] ?? '').matchAll(/[A-Za-z_]\w*/g)) signatureWords.add(w[0]);
+      // Parameter names only: the first word of each comma-separated piece, not annotations (x: torch.Tensor) or
+      // defaults, which would send every use of torch up the tree.
+      for (const piece of (m[1] ?? m[2] ?? '').split(',')) {
+        const w = /^\s*\**\s*([A-Za-z_]\w*)/.exec(piece);
+        if (w) signatureWords.add(w[1]);
+      }
     }
     const alternatives = names.sort((a, b) => b.length - a.length).map(escapeRe).join('|');
     const re = new RegExp(`(?<![\\w.])(${alternatives})(?![\\w])((?:\\s*\\.\\s*[A-Za-z_]\\w*)*)`, 'g');
     let m: RegExpExecArray | null;
     while ((m = re.exec(source))) {
       const name = m[1];
+      // Once a name has all the use lines we keep and this attribute chain is known (or the chains are full), a
+      // confirmation on the tree could change nothing: skip it (common names such as torch are used thousands of times).
+      const known = refs.get(name)!;
+      const chainKey = m[2] ? m[2].split('.').slice(1).map((p) => p.trim()).join('.') : '';
+      if (known.lines.length >= MAX_USE_LINES && (chainKey === '' || known.chains.has(chainKey) || known.chains.size >= MAX_CHAINS)) continue;
       const node = root.descendantForIndex(m.index, m.index + name.length);
       if (node.type !== 'identifier' || node.startIndex !== m.index || node.text !== name) continue;
       const parent = node.parent;

@@ -35,9 +35,13 @@ export interface Assessment {
   warnings: string[];
 }
 
+const matchers = new WeakMap<PathRule[], { rule: PathRule; ig: ReturnType<typeof ignore> }[]>();
+
 /** The first path rule that matches, gitignore semantics (a pattern without a slash matches at any depth). */
 export function excludedBy(rules: PathRule[], rel: string): PathRule | undefined {
-  for (const r of rules) if (ignore().add(r.pattern).ignores(rel)) return r;
+  let m = matchers.get(rules);
+  if (!m) matchers.set(rules, (m = rules.map((rule) => ({ rule, ig: ignore().add(rule.pattern) }))));
+  for (const { rule, ig } of m) if (ig.ignores(rel)) return rule;
   return undefined;
 }
 
@@ -117,6 +121,12 @@ export function assess(input: AssessInput): Assessment {
     if (f.kind === 'copied-code' && !counts(f) && !excluded.has(f.file)) uncountedCopy.set(f.file, (uncountedCopy.get(f.file) ?? 0) + (f.tokens ?? 0));
   }
   const coverage = new Map(input.coverage.map((c) => [c.path, c]));
+  const largestCopy = new Map<string, Finding>();
+  for (const f of findings) {
+    if (f.kind !== 'copied-code') continue;
+    const cur = largestCopy.get(f.file);
+    if (!cur || (f.tokens ?? 0) > (cur.tokens ?? 0)) largestCopy.set(f.file, f);
+  }
   const summaries: FileSummary[] = [];
   let totalTokens = 0, copiedRaw = 0, excludedTokens = 0, totalLines = 0, copiedLines = 0;
   for (const f of input.files) {
@@ -126,7 +136,7 @@ export function assess(input: AssessInput): Assessment {
     // Lines shrink in proportion when part of the copy is waived: lines are shown beside tokens, tokens decide.
     const cLines = c && c.copiedTokens > 0 ? Math.round((c.copiedLines * copied) / c.copiedTokens) : 0;
     const ex = excluded.get(f.path);
-    const top = findings.filter((x) => x.file === f.path && x.kind === 'copied-code').sort((a, b) => (b.tokens ?? 0) - (a.tokens ?? 0))[0];
+    const top = largestCopy.get(f.path);
     summaries.push({
       path: f.path, kind: f.kind, tokens: f.tokens, codeLines: f.codeLines ?? 0, copiedTokens: copied, copiedLines: cLines, excluded: ex,
       topUpstream: top?.upstream ? `${top.upstream.project}@${top.upstream.version}` : undefined,
