@@ -275,8 +275,28 @@ function ruleFor(name: string): Rule | undefined {
 const STRENGTH: Record<HubLoad, Strength> = { weights: 'strong', tokenizer: 'moderate', config: 'info', architecture: 'info' };
 
 /** Last names of the calls the rules read, as written (`AM.from_pretrained` for an aliased class still ends so). */
-const HUB_NAMES =
-  /^(_?from_pretrained|_?from_config|pipeline|snapshot_download|hf_hub_download|load|load_state_dict_from_url|load_url|create_model|create_model_and_transforms|create_model_from_pretrained|SentenceTransformer|CrossEncoder|LLM|load_model)$/;
+const HUB_NAME_LIST = [
+  'from_pretrained', '_from_pretrained', 'from_config', '_from_config', 'pipeline', 'snapshot_download', 'hf_hub_download',
+  'load', 'load_state_dict_from_url', 'load_url', 'create_model', 'create_model_and_transforms',
+  'create_model_from_pretrained', 'SentenceTransformer', 'CrossEncoder', 'LLM', 'load_model',
+];
+const HUB_NAMES = new RegExp(`^(${HUB_NAME_LIST.join('|')})$`);
+
+/**
+ * The call nodes worth reading: those whose called name is a hub name or an imported binding, found from the text
+ * (`name(`) and confirmed in the tree, in document order. Visiting every call of a large file costs far more.
+ */
+function candidateCalls(source: string, root: SyntaxNode, bindings: Map<string, string>): SyntaxNode[] {
+  const names = [...new Set([...HUB_NAME_LIST, ...[...bindings.keys()].filter((n) => /^[A-Za-z_]\w*$/.test(n))])];
+  const re = new RegExp(`(?<![\\w])(?:${names.join('|')})\\s*\\(`, 'g');
+  const calls = new Map<string, SyntaxNode>();
+  for (const m of source.matchAll(re)) {
+    const paren = root.descendantForIndex(m.index! + m[0].length - 1, m.index! + m[0].length);
+    const call = paren.type === '(' ? paren.parent?.parent : undefined;
+    if (call && call.type === 'call') calls.set(`${call.startIndex}:${call.endIndex}`, call);
+  }
+  return [...calls.values()].sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
+}
 
 /** Cheap text test: can this source contain a hub reference at all? */
 export function mayReferenceHub(source: string): boolean {
@@ -299,7 +319,8 @@ export function findHubReferences(
   // Calls by any other name only matter when the file passes pretrained=True or uses torchvision.
   const anyCall = /\bpretrained\s*=\s*True\b/.test(source) || source.includes('torchvision');
   const out: HubReference[] = [];
-  for (const call of tree.rootNode.descendantsOfType('call')) {
+  const calls = anyCall ? tree.rootNode.descendantsOfType('call') : candidateCalls(source, tree.rootNode, bindings);
+  for (const call of calls) {
     const fnNode = call.childForFieldName('function');
     if (!fnNode) continue;
     if (!anyCall) {
