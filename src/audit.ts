@@ -82,6 +82,8 @@ export async function runAudit(opts: AuditOptions): Promise<AuditRun> {
   timings.discover = performance.now() - t;
   const files = found.files;
   for (const s of found.skipped) warnings.push(`${s.path}: ${s.skipped}`);
+  // git runs as child processes: ask now, while the files are analyzed, and read the answer at the end.
+  const repoFacts = repositoryFacts(found.root);
 
   t = performance.now();
   const code = files.filter((f) => isCode(f.kind));
@@ -160,7 +162,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditRun> {
     const rec = byPath.get(s.path);
     if (rec && s.excluded) rec.excluded = s.excluded;
   }
-  const repo = await repositoryFacts(found.root);
+  const repo = await repoFacts;
   timings.total = performance.now() - t0;
 
   const result: AuditResult = {
