@@ -189,6 +189,16 @@ export function buildProgram(io: { stdout: (s: string) => void; stderr: (s: stri
       io.setExit(result.verdict === 'PASS' ? 0 : result.verdict === 'FAIL' ? 1 : exitCodeFor(result.verdict, loadPolicy('strict').policy));
     });
 
+  program
+    .command('policy')
+    .description('check a policy file and print the effective policy (after extends) with its SHA-256')
+    .argument('[name|file]', 'built-in strict or lenient, or a YAML policy file', 'strict')
+    .action((source: string) => {
+      const p = loadPolicy(source);
+      io.stdout(`# ${p.source} · sha256 ${p.sha256}\n${JSON.stringify(JSON.parse(p.text), null, 2)}\n`);
+      io.setExit(0);
+    });
+
   const sig = program.command('signatures').description('build signature packs');
   sig
     .command('build')

@@ -121,6 +121,15 @@ describe('the samples, end to end through the CLI', () => {
     }
   });
 
+  test('audit policy prints the effective policy with the hash that reports cite', () => {
+    const { result } = audit('bidder-scratch', '--policy', 'lenient');
+    const shown = cli(['policy', 'lenient']);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout.split('\n')[0]).toBe(`# builtin:lenient · sha256 ${result.policy.sha256}`);
+    expect(JSON.parse(shown.stdout.split('\n').slice(1).join('\n')).threshold).toBe(0.7);
+    expect(cli(['policy', 'no-such-policy']).code).toBe(2);
+  });
+
   test('usage errors exit 2 with a message', () => {
     expect(cli(['samples/does-not-exist']).code).toBe(2);
     const bad = cli(['samples/bidder-scratch', '--fail-under', '1.7']);
