@@ -3,6 +3,7 @@ import type { CodeAnalysis, PolicyFacts } from './code/analyze';
 import { describeNotebookRange } from './code/notebook';
 import { DEFAULT_PARAMS, type WinnowParams } from './code/fingerprint';
 import { defaultMatchOptions, matchCode, type MatchOptions } from './detectors/copied-code';
+import { vendoredTreeFindings, type SmallFile } from './detectors/vendored-tree';
 import { isCode } from './discover/classify';
 import { DEFAULT_MAX_CODE_BYTES } from './discover/read';
 import { discover } from './discover/walk';
@@ -131,6 +132,21 @@ export async function runAudit(opts: AuditOptions): Promise<AuditRun> {
     coverage.push({ path: rec.path, copiedTokens: m.copiedTokens, copiedLines: m.copiedLines });
     if (opts.keepAnalyses) analyses.set(rec.path, a);
   });
+  // Small files of folders vendored whole: attributed through the folder's mapping to its upstream.
+  const covByPath = new Map(coverage.map((c) => [c.path, c]));
+  const recByPath = new Map(code.map((r) => [r.path, r]));
+  const unattributed: SmallFile[] = [];
+  for (const rec of code) {
+    const cov = covByPath.get(rec.path);
+    if (rec.tokens && rec.blobSha1 && cov && cov.copiedTokens === 0) unattributed.push({ path: rec.path, blobSha1: rec.blobSha1, tokens: rec.tokens, lines: rec.lines ?? 1 });
+  }
+  for (const f of vendoredTreeFindings(findings, unattributed, index)) {
+    findings.push(f);
+    const cov = covByPath.get(f.file)!;
+    const rec = recByPath.get(f.file)!;
+    cov.copiedTokens = rec.tokens ?? 0;
+    cov.copiedLines = rec.codeLines ?? 0;
+  }
   timings.analyze = performance.now() - t;
   timings.match = matchMs;
 

@@ -176,3 +176,25 @@ describe('copied-code matching', () => {
 
 });
 
+
+describe('vendored trees', () => {
+  test('small files of a folder vendored whole are attributed through the folder mapping, and only then', async () => {
+    const { runAudit } = await import('../../src/audit');
+    const { loadPolicy } = await import('../../src/policy/load');
+    const upFiles = { ...up, 'lib/small.py': 'LIMIT = 3\nNAME = "x"\n' };
+    const packs = tempDir('vendored-packs');
+    await buildPack(writeTree(tempDir('vendored-up'), upFiles), packs, { name: 'vend', version: '1', category: 'framework', licence: 'MIT' });
+    const vendored = writeTree(tempDir('vendored-repo'), {
+      'third_party/lib/core.py': up['lib/core.py'],
+      'third_party/lib/stats.py': up['lib/stats.py'],
+      'third_party/lib/small.py': upFiles['lib/small.py'],
+      'own/small.py': upFiles['lib/small.py'], // the same bytes outside the vendored folder: no evidence alone
+      'own/main.py': OWN,
+    });
+    const r = (await runAudit({ root: vendored, signatureDirs: [packs], policy: loadPolicy('strict'), jobs: 1 })).result;
+    const small = r.findings.filter((f) => f.kind === 'copied-code' && f.file.endsWith('small.py'));
+    expect(small.map((f) => f.file)).toEqual(['third_party/lib/small.py']);
+    expect(small[0]).toMatchObject({ method: 'blob-sha1', upstream: { path: 'lib/small.py' }, details: { vendoredTree: 'third_party/lib <- vend@1 lib' } });
+    expect(r.summaries.find((s) => s.path === 'third_party/lib/small.py')?.copiedTokens).toBe(small[0].tokens);
+  });
+});
