@@ -20,6 +20,13 @@ export interface MatchOptions {
   /** Smallest piece accepted from an upstream file that already has a long fragment in the same repository file. */
   minAnchoredTokens: number;
   /**
+   * Fine pass inside such anchored pairs: exact (unwinnowed) k-grams of this many tokens find pieces too short for
+   * winnowing, down to `minFineTokens` tokens.
+   */
+  fineK: number;
+  minFineTokens: number;
+  minFineVerbatim: number;
+  /**
    * Below this share of distinct token trigrams a fragment is repetitive (a run of `a=a, b=b, ...`): it counts only
    * when its names are unchanged too, since any code of that shape matches it.
    */
@@ -27,7 +34,7 @@ export interface MatchOptions {
 }
 
 export function defaultMatchOptions(k: number, w: number): MatchOptions {
-  return { k, w, minTokens: 50, minWholeFileTokens: k, maxGap: k + 2 * w, maxSkew: 24, maxOccurrences: 200, minAnchoredTokens: 30, minDiversity: 0.15 };
+  return { k, w, minTokens: 50, minWholeFileTokens: k, maxGap: k + 2 * w, maxSkew: 24, maxOccurrences: 200, minAnchoredTokens: 30, fineK: 12, minFineTokens: 20, minFineVerbatim: 0.8, minDiversity: 0.15 };
 }
 
 interface Fragment {
@@ -315,6 +322,72 @@ function linesOf(a: CodeAnalysis, s: number, e: number): LineRange {
 }
 
 /**
+ * Pieces too short for winnowing (a three-line property, a small helper moved elsewhere) between a repository file
+ * and an upstream file it already copies at length: every k-gram of `fineK` tokens of the upstream file is hashed
+ * (no winnowing), the repository's unattributed tokens are looked up, and each hit is verified and extended token by
+ * token, then trimmed to whole lines. Only ever run for such anchored pairs, so its cost stays small.
+ */
+function finePieces(a: CodeAnalysis, up: IndexedFile, fileId: number, owner: Int32Array, opts: MatchOptions): Fragment[] {
+  const uk = up.kinds;
+  const k = opts.fineK;
+  if (!uk || uk.length < k || a.kinds.length < k) return [];
+  const hashAt = (arr: Uint8Array, i: number): number => {
+    let h = 0x811c9dc5;
+    for (let j = i; j < i + k; j++) h = Math.imul(h ^ arr[j], 0x01000193);
+    return h >>> 0;
+  };
+  const table = new Map<number, number[]>();
+  for (let u = 0; u + k <= uk.length; u++) {
+    const h = hashAt(uk, u);
+    const list = table.get(h);
+    if (!list) table.set(h, [u]);
+    else if (list.length < 16) list.push(u);
+  }
+  const out: Fragment[] = [];
+  const ln = a.lines;
+  let q = 0;
+  while (q + k <= a.kinds.length) {
+    if (owner[q] !== -1) {
+      q++;
+      continue;
+    }
+    let best = -1;
+    let bestLen = 0;
+    for (const u of table.get(hashAt(a.kinds, q)) ?? []) {
+      let len = 0;
+      while (q + len < a.kinds.length && u + len < uk.length && owner[q + len] === -1 && a.kinds[q + len] === uk[u + len]) len++;
+      if (len > bestLen) {
+        bestLen = len;
+        best = u;
+      }
+    }
+    if (best < 0 || bestLen < k) {
+      q++;
+      continue;
+    }
+    let qs = q;
+    let qe = q + bestLen;
+    // Whole lines only: a piece that starts or stops inside a line gives that line back.
+    while (qs < qe && qs > 0 && isMassKind(a.kinds[qs - 1]) && ln[qs] === ln[qs - 1]) qs++;
+    while (qe > qs && qe < ln.length && isMassKind(a.kinds[qe]) && ln[qe] === ln[qe - 1]) qe--;
+    const mass = massIn(a.kinds, qs, qe);
+    if (mass >= opts.minFineTokens && diversity(a.kinds, qs, qe) >= opts.minDiversity) {
+      const us = best + (qs - q);
+      const f: Fragment = {
+        file: fileId, hits: 0, commonHits: 0, firstQ: qs, lastQ: qs, firstU: us, lastU: us, qs: [qs], us: [us],
+        qStart: qs, qEnd: qe, uStart: us, uEnd: us + (qe - qs), extended: true, mass, assigned: 0, aqStart: 0, aqEnd: 0,
+      };
+      f.verbatim = verbatimShare(f, a, up);
+      // A few lines of the same shape are common between independent models (embed, loop over layers, read out):
+      // so short a piece counts only with its names and literals kept.
+      if ((f.verbatim ?? 0) >= opts.minFineVerbatim) out.push(f);
+    }
+    q += bestLen;
+  }
+  return out.sort((x, y) => y.mass - x.mass || x.qStart - y.qStart);
+}
+
+/**
  * Finds code of one repository file that matches the index: whole-file hashes first, then winnowed fragments that
  * are chained, extended at token level, and attributed (the longest fragment wins each token; others are alternatives).
  */
@@ -378,6 +451,7 @@ export function matchCode(rel: string, a: CodeAnalysis, index: SignatureIndex, o
   // already copies at length: reordered or interleaved copies are otherwise lost piece by piece.
   const anchors = new Set(accepted.filter((f) => f.assigned >= 2 * opts.minTokens).map((f) => f.file));
   attribute(nearMisses.filter((f) => anchors.has(f.file)).sort((x, y) => y.mass - x.mass || x.qStart - y.qStart), opts.minAnchoredTokens);
+  for (const fileId of anchors) attribute(finePieces(a, index.files[fileId], fileId, owner, opts), opts.minFineTokens);
 
   const findings: Finding[] = [];
   let copiedTokens = 0;
@@ -407,7 +481,7 @@ export function matchCode(rel: string, a: CodeAnalysis, index: SignatureIndex, o
       strength: f.assigned >= 100 && f.hits > f.commonHits ? 'strong' : 'moderate',
       tokens: f.assigned,
       message: `lines ${lines.start}-${lines.end} (${f.assigned} tokens) match ${label(ref)}${vb}`,
-      details: { fingerprints: f.hits, commonFingerprints: f.commonHits, verbatim, extended: f.extended, alternatives: alts },
+      details: { fingerprints: f.hits, commonFingerprints: f.commonHits, verbatim, extended: f.extended, alternatives: alts, ...(f.hits === 0 ? { finePass: true } : {}) },
     });
   }
   let copiedLines = 0;

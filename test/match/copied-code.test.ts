@@ -198,3 +198,20 @@ describe('vendored trees', () => {
     expect(r.summaries.find((s) => s.path === 'third_party/lib/small.py')?.copiedTokens).toBe(small[0].tokens);
   });
 });
+
+describe('fine pass inside an anchored pair', () => {
+  test('a short helper moved away from its copied neighbours is found; the same shape with other names is not', async () => {
+    const long = up['lib/core.py'].split('\n').slice(1, 30).join('\n'); // alpha and beta: ~170 tokens
+    const helper = 'def clamp_gain(value, low, high):\n    if value < low:\n        return low * 0.5 + high * 0.25\n    return min(value, high) / (high - low)\n';
+    const idx = await indexOf([{ name: 'fine', files: { 'u.py': long + '\n\n\n' + helper } }]);
+    const m = match(long + '\n\n' + OWN + '\n\n' + helper, idx);
+    const fine = m.findings.filter((f) => f.details?.finePass === true);
+    expect(fine).toHaveLength(1);
+    expect(fine[0].upstream?.lines).toEqual({ start: 32, end: 35 });
+    expect(fine[0].strength).toBe('moderate');
+    const renamed = match(long + '\n\n' + OWN + '\n\n' + renameIdentifiers(helper, (n) => `${n}_q`), idx);
+    expect(renamed.findings.filter((f) => f.details?.finePass === true)).toEqual([]);
+    // Without the long copy there is no anchor: nothing.
+    expect(match(OWN + '\n\n' + helper, idx).findings).toEqual([]);
+  });
+});
