@@ -1,7 +1,7 @@
 // GGUF v2/v3: header, metadata key/values (bounded), tensor infos. Dims are stored innermost first; we reverse them
 // to PyTorch order (the byte layout is the same row-major layout).
 import { checkedNumel, type DType } from './dtypes';
-import { type PositionalReader } from './io';
+import { ReadWindow, type PositionalReader } from './io';
 import type { TensorRef } from './tensor';
 
 export type GgufValue = number | bigint | boolean | string | GgufValue[] | { arrayType: number; length: number };
@@ -32,24 +32,18 @@ const GGML: Record<number, [DType, number, number]> = {
 
 /** Buffered forward cursor over a PositionalReader, so many small fields do not mean many syscalls. */
 class Cursor {
-  private buf: Buffer = Buffer.alloc(0);
-  private bufPos = 0;
+  private readonly window: ReadWindow;
   constructor(
     private readonly r: PositionalReader,
     public pos: number,
-  ) {}
-  private ensure(n: number, what: string): void {
-    if (this.pos + n > this.r.size) this.r.fail(`gguf: ${what} at ${this.pos} needs ${n} bytes past the end of the file`);
-    if (this.pos >= this.bufPos && this.pos + n <= this.bufPos + this.buf.length) return;
-    const len = Math.min(Math.max(n, 1 << 20), this.r.size - this.pos);
-    this.buf = this.r.read(this.pos, len, `gguf ${what}`);
-    this.bufPos = this.pos;
+  ) {
+    this.window = new ReadWindow(r, 1 << 20);
   }
   bytes(n: number, what: string): Buffer {
-    this.ensure(n, what);
-    const o = this.pos - this.bufPos;
+    if (this.pos + n > this.r.size) this.r.fail(`gguf: ${what} at ${this.pos} needs ${n} bytes past the end of the file`);
+    const b = this.window.view(this.pos, n, `gguf ${what}`);
     this.pos += n;
-    return this.buf.subarray(o, o + n);
+    return b;
   }
   skip(n: number, what: string): void {
     if (this.pos + n > this.r.size) this.r.fail(`gguf: ${what} of ${n} bytes at ${this.pos} runs past the end of the file`);

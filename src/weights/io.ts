@@ -83,6 +83,29 @@ export class PositionalReader {
   }
 }
 
+/**
+ * A read-ahead window over a PositionalReader. Parsers of headers made of many small fields (GGUF metadata, ONNX
+ * protobuf) read through it, so a field costs a memory access rather than a system call. The caller checks bounds
+ * first and says what it reads; the window only refills itself when the bytes asked for are not all in it.
+ */
+export class ReadWindow {
+  private buf: Buffer = Buffer.alloc(0);
+  private at = 0;
+  constructor(
+    private readonly r: PositionalReader,
+    private readonly span: number,
+  ) {}
+
+  /** Bytes [pos, pos + n) of the file. */
+  view(pos: number, n: number, what: string): Buffer {
+    if (pos < this.at || pos + n > this.at + this.buf.length) {
+      this.buf = this.r.read(pos, Math.min(Math.max(n, this.span), this.r.size - pos), what);
+      this.at = pos;
+    }
+    return this.buf.subarray(pos - this.at, pos - this.at + n);
+  }
+}
+
 /** Runs `fn` with an open reader and always closes it. */
 export function withReader<T>(path: string, label: string, fn: (r: PositionalReader) => T): T {
   const r = PositionalReader.open(path, label);

@@ -1,7 +1,7 @@
 // ONNX: protobuf wire format decoded by hand, streaming: we walk ModelProto -> graph -> initializer TensorProtos and
 // record where raw_data lies without reading it. External data paths must stay inside the repository.
 import { checkedNumel, ELEMENT_SIZE, type DType } from './dtypes';
-import { type PositionalReader } from './io';
+import { ReadWindow, type PositionalReader } from './io';
 import type { TensorRef } from './tensor';
 
 const ONNX_TYPES: Record<number, DType> = {
@@ -20,19 +20,16 @@ export interface OnnxInfo {
 export type ExternalResolver = (location: string) => { abs: string; rel: string; size: number };
 
 class Proto {
-  private buf: Buffer = Buffer.alloc(0);
-  private bufPos = 0;
+  private readonly window: ReadWindow;
   constructor(
     private readonly r: PositionalReader,
     public pos: number,
-  ) {}
+  ) {
+    this.window = new ReadWindow(r, 1 << 16);
+  }
   private byte(): number {
     if (this.pos >= this.r.size) this.r.fail(`onnx: truncated message at ${this.pos}`);
-    if (this.pos < this.bufPos || this.pos >= this.bufPos + this.buf.length) {
-      this.bufPos = this.pos;
-      this.buf = this.r.read(this.pos, Math.min(1 << 16, this.r.size - this.pos), 'onnx');
-    }
-    return this.buf[this.pos++ - this.bufPos];
+    return this.window.view(this.pos++, 1, 'onnx')[0];
   }
   varint(): number {
     let v = 0;
