@@ -6,26 +6,28 @@ import { historyDetector } from '../git/history';
 import { detectTokenizers, loadTokenizerSignatures, type TokenizerSignature } from '../tokenizers/index';
 import { detectWeights, loadWeightSignatures, type WeightSignature } from '../weights/index';
 
-/** Folders that may hold signatures of one kind: each signatures folder itself and its `<kind>/` subfolder. */
-function kindDirs(signatureDirs: string[], kind: string): string[] {
-  const out: string[] = [];
-  for (const d of signatureDirs) for (const c of [d, path.join(d, kind)]) if (fs.existsSync(c) && fs.statSync(c).isDirectory()) out.push(c);
-  return [...new Set(out.map((p) => path.resolve(p)))];
+/**
+ * Signatures of one kind from every signatures folder and its `<kind>/` subfolder; the same reference given twice
+ * (shipped and --signatures) counts once.
+ */
+function loadSignatures<T>(signatureDirs: string[], kind: string, load: (dir: string) => T[], key: (s: T) => string): T[] {
+  const dirs = new Set<string>();
+  for (const d of signatureDirs) for (const c of [d, path.join(d, kind)]) if (fs.existsSync(c) && fs.statSync(c).isDirectory()) dirs.add(path.resolve(c));
+  const seen = new Set<string>();
+  const out: T[] = [];
+  for (const d of dirs) {
+    for (const s of load(d)) {
+      if (seen.has(key(s))) continue;
+      seen.add(key(s));
+      out.push(s);
+    }
+  }
+  return out;
 }
 
 function tokenizerDetector(signatureDirs: string[]): Detector {
   return async (ctx) => {
-    const refs: TokenizerSignature[] = [];
-    const seen = new Set<string>();
-    for (const d of kindDirs(signatureDirs, 'tokenizers')) {
-      for (const s of loadTokenizerSignatures(d)) {
-        const key = `${s.name}@${s.version ?? ''}`;
-        if (!seen.has(key)) {
-          seen.add(key);
-          refs.push(s);
-        }
-      }
-    }
+    const refs = loadSignatures<TokenizerSignature>(signatureDirs, 'tokenizers', loadTokenizerSignatures, (s) => `${s.name}@${s.version ?? ''}`);
     const r = await detectTokenizers(ctx.root, ctx.files, refs);
     return { findings: r.findings, gates: [r.gate], warnings: r.warnings };
   };
@@ -33,17 +35,7 @@ function tokenizerDetector(signatureDirs: string[]): Detector {
 
 function weightsDetector(signatureDirs: string[], deep: boolean): Detector {
   return async (ctx) => {
-    const refs: WeightSignature[] = [];
-    const seen = new Set<string>();
-    for (const d of kindDirs(signatureDirs, 'weights')) {
-      for (const s of loadWeightSignatures(d)) {
-        const key = `${s.name}@${s.revision}`;
-        if (!seen.has(key)) {
-          seen.add(key);
-          refs.push(s);
-        }
-      }
-    }
+    const refs = loadSignatures<WeightSignature>(signatureDirs, 'weights', loadWeightSignatures, (s) => `${s.name}@${s.revision}`);
     const r = await detectWeights(ctx.root, ctx.files, refs, { deep });
     return { findings: r.findings, gates: [r.gate], warnings: r.warnings };
   };
