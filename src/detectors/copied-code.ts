@@ -285,17 +285,24 @@ function extend(f: Fragment, a: CodeAnalysis, up: IndexedFile, k: number): boole
   // The same goes for a k-gram whose last tokens run into the next function's signature.
   // Block markers belong to no line of their own (a DEDENT carries the line before it), so they never make a line
   // partial: a copy that closes one block more than the upstream keeps its last line.
-  const ln = a.lines;
-  while (f.qEnd > f.qStart + 1 && f.qEnd < ln.length && isMassKind(a.kinds[f.qEnd]) && ln[f.qEnd] === ln[f.qEnd - 1]) {
-    f.qEnd--;
-    f.uEnd--;
-  }
-  while (f.qStart < f.qEnd - 1 && f.qStart > 0 && isMassKind(a.kinds[f.qStart - 1]) && ln[f.qStart] === ln[f.qStart - 1]) {
-    f.qStart++;
-    f.uStart++;
-  }
+  const [qs, qe] = wholeLines(a, f.qStart, f.qEnd);
+  f.uStart += qs - f.qStart;
+  f.uEnd -= f.qEnd - qe;
+  f.qStart = qs;
+  f.qEnd = qe;
   f.extended = true;
   return true;
+}
+
+/**
+ * [s, e) shrunk to whole lines (at least one token kept): a range that starts or stops inside a line gives that line
+ * back. Block markers belong to no line of their own, so they never make a line partial.
+ */
+function wholeLines(a: CodeAnalysis, s: number, e: number): [number, number] {
+  const ln = a.lines;
+  while (e > s + 1 && e < ln.length && isMassKind(a.kinds[e]) && ln[e] === ln[e - 1]) e--;
+  while (s < e - 1 && s > 0 && isMassKind(a.kinds[s - 1]) && ln[s] === ln[s - 1]) s++;
+  return [s, e];
 }
 
 /** Share of names and literals whose raw text is unchanged, over the aligned tokens of the fragment. */
@@ -344,7 +351,6 @@ function finePieces(a: CodeAnalysis, up: IndexedFile, fileId: number, owner: Int
     else if (list.length < 16) list.push(u);
   }
   const out: Fragment[] = [];
-  const ln = a.lines;
   let q = 0;
   while (q + k <= a.kinds.length) {
     if (owner[q] !== -1) {
@@ -365,11 +371,7 @@ function finePieces(a: CodeAnalysis, up: IndexedFile, fileId: number, owner: Int
       q++;
       continue;
     }
-    let qs = q;
-    let qe = q + bestLen;
-    // Whole lines only: a piece that starts or stops inside a line gives that line back.
-    while (qs < qe && qs > 0 && isMassKind(a.kinds[qs - 1]) && ln[qs] === ln[qs - 1]) qs++;
-    while (qe > qs && qe < ln.length && isMassKind(a.kinds[qe]) && ln[qe] === ln[qe - 1]) qe--;
+    const [qs, qe] = wholeLines(a, q, q + bestLen);
     const mass = massIn(a.kinds, qs, qe);
     if (mass >= opts.minFineTokens && diversity(a.kinds, qs, qe) >= opts.minDiversity) {
       const us = best + (qs - q);
